@@ -1,0 +1,57 @@
+"""ember: PyTorch's API on NumPy. `import ember as torch`.
+
+This module only re-exports; the logic lives in the modules it names.
+"""
+
+__version__ = "0.1.0"
+
+from ._dtype import (
+    bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128,
+    dtype, finfo, iinfo, get_default_dtype, set_default_dtype, promote_types, can_cast,
+)
+from ._dtype import ALIASES as _ALIASES
+
+half, float, double, short, int, long, cfloat, cdouble = (
+    _ALIASES[n] for n in ("half", "float", "double", "short", "int", "long", "cfloat", "cdouble"))
+from ._device import device
+from ._tensor import Tensor, Size
+
+
+class layout:
+    """torch.layout: only the strided layout exists in ember."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+
+strided = layout("strided")
+
+from .ops.creation import *
+from .ops.pointwise import *
+from .ops.shape import *
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if input.numel() == 0 else
+                           "Boolean value of Tensor with more than one value is ambiguous")
+    return input.item() != 0
