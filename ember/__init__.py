@@ -32,6 +32,13 @@ strided = layout("strided")
 from .ops.creation import *
 from .ops.pointwise import *
 from .ops.shape import *
+from .ops.indexing import *
+from .ops.reduction import *
+from .ops.sorting import *
+from .ops.linalg import _TOP_LEVEL as _linalg_top_level
+from .ops.random import *
+from . import linalg, random
+from ._printing import set_printoptions, get_printoptions
 
 
 def is_tensor(obj):

@@ -1,0 +1,3 @@
+"""indexing ops (in progress)."""
+
+__all__ = []

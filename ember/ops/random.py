@@ -1,0 +1,3 @@
+"""random ops (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""sorting ops (in progress)."""
+
+__all__ = []

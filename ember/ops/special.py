@@ -1,0 +1,3 @@
+"""special ops (in progress)."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""ember.random: torch.random's namespace (seeding, RNG state, fork_rng)."""
