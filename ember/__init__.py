@@ -35,7 +35,7 @@ from .ops.shape import *
 from .ops.indexing import *
 from .ops.reduction import *
 from .ops.sorting import *
-from .ops.linalg import _TOP_LEVEL as _linalg_top_level
+from .ops.linalg import *
 from .ops.random import *
 from . import linalg, random
 from ._printing import set_printoptions, get_printoptions

@@ -1,3 +1,1 @@
-"""ember.linalg: torch.linalg's namespace (the functions live in ops/linalg.py)."""
-
-from .ops.linalg import *  # noqa: F403
+"""ember.linalg: torch.linalg's namespace (the implementations live in ops/linalg.py)."""

@@ -1,6 +1,3 @@
 """linalg ops (in progress)."""
 
-__all__ = []
-
-# names exported at ember's top level (torch.mm, torch.matmul, ...), as opposed to ember.linalg.*
-_TOP_LEVEL = []
+__all__ = []  # top-level names (torch.mm, torch.matmul, ...); ember/linalg.py holds torch.linalg.*
