@@ -37,7 +37,7 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .ops.linalg import *
 from .ops.random import *
-from . import linalg, random
+from . import linalg, random, testing
 from ._printing import set_printoptions, get_printoptions
 
 
