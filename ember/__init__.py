@@ -5,6 +5,8 @@ This module only re-exports; the logic lives in the modules it names.
 
 __version__ = "0.1.0"
 
+import math as _math
+
 from ._dtype import (
     bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128,
     dtype, finfo, iinfo, get_default_dtype, set_default_dtype, promote_types, can_cast,
@@ -29,6 +31,11 @@ class layout:
 
 strided = layout("strided")
 
+e = 2.718281828459045
+pi = 3.141592653589793
+inf = _math.inf
+nan = _math.nan
+
 from .ops.creation import *
 from .ops.pointwise import *
 from .ops.shape import *
@@ -38,7 +45,7 @@ from .ops.sorting import *
 from .ops.linalg import *
 from .ops.random import *
 from . import linalg, random, testing
-from ._printing import set_printoptions, get_printoptions
+from ._printing import set_printoptions
 
 
 def is_tensor(obj):
