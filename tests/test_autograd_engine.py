@@ -1,0 +1,185 @@
+"""The autograd engine, grad modes and custom Functions, compared with torch.
+
+Built-in ops gain backward nodes in issue 4; these tests drive the engine through custom Functions, which
+need nothing from the ops but their forward results.
+"""
+
+import threading
+
+import pytest
+import torch
+
+import ember
+
+
+def make_functions(m):
+    class Square(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 2 * x
+
+    class Scale(m.autograd.Function):  # setup_context style, a non-tensor argument
+        @staticmethod
+        def forward(x, factor):
+            return x * factor
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.factor = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor, None
+
+    class Total(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.shape = x.shape
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * m.ones(ctx.shape)
+
+    return Square, Scale, Total
+
+
+def run(m):
+    Square, Scale, Total = make_functions(m)
+    x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = Total.apply(Scale.apply(Square.apply(x), 3.0))
+    names = [type(y.grad_fn).__name__, type(y.grad_fn.next_functions[0][0]).__name__]
+    y.backward(retain_graph=True)
+    first = x.grad.clone()
+    y.backward()
+    return names, first, x.grad, y.grad_fn.next_functions[0][1]
+
+
+def test_custom_function_graph_and_accumulation():
+    tn, tfirst, tgrad, tnr = run(torch)
+    en, efirst, egrad, enr = run(ember)
+    assert en == tn
+    assert efirst.tolist() == tfirst.tolist()
+    assert egrad.tolist() == tgrad.tolist()  # accumulated over two backward calls
+    assert enr == tnr
+
+
+def test_second_backward_without_retain_graph_raises():
+    for m in (torch, ember):
+        Square, _, Total = make_functions(m)
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = Total.apply(Square.apply(x))
+        y.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.backward()
+
+
+def test_errors_match_torch():
+    for m in (torch, ember):
+        Square, _, _ = make_functions(m)
+        with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+            Square.apply(m.ones(3, requires_grad=True)).backward()
+        with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+            m.ones(1).backward()
+        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+            Square.apply(m.ones(3, requires_grad=True)).backward(m.ones(2))
+
+
+def test_autograd_grad_and_hooks():
+    results = []
+    for m in (torch, ember):
+        Square, Scale, Total = make_functions(m)
+        x = m.tensor([1.0, -2.0], requires_grad=True)
+        w = m.tensor([0.5, 4.0], requires_grad=True)
+        mid = Square.apply(x)
+        seen = []
+        mid.register_hook(lambda g: seen.append(g.tolist()))
+        h = x.register_hook(lambda g: g * 10)
+        out = Total.apply(Scale.apply(mid, 2.0))
+        (gx,) = m.autograd.grad(out, x, retain_graph=True)
+        gw = m.autograd.grad(out, [x, w], allow_unused=True, retain_graph=True)
+        out.backward()
+        h.remove()
+        results.append((gx.tolist(), gw[1], x.grad.tolist(), w.grad, seen))
+    (tgx, tgw, tgrad, twg, tseen), (egx, egw, egrad, ewg, eseen) = results
+    assert egx == tgx and egrad == tgrad and eseen == tseen
+    assert egw is None and tgw is None and ewg is None and twg is None
+
+
+def test_unused_input_raises_without_allow_unused():
+    for m in (torch, ember):
+        Square, _, Total = make_functions(m)
+        x = m.ones(2, requires_grad=True)
+        w = m.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+            m.autograd.grad(Total.apply(Square.apply(x)), [x, w])
+
+
+def test_retain_grad_and_post_accumulate_hook():
+    for m in (torch, ember):
+        Square, _, Total = make_functions(m)
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        mid = Square.apply(x)
+        mid.retain_grad()
+        calls = []
+        x.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.tolist()))
+        Total.apply(mid).backward()
+        assert mid.grad.tolist() == [1.0, 1.0]
+        assert calls == [[2.0, 4.0]]
+
+
+def test_deep_chain_has_no_recursion():
+    _, Scale, Total = make_functions(ember)
+    x = ember.tensor([1.0], requires_grad=True)
+    t = x
+    for _ in range(20000):
+        t = Scale.apply(t, 1.0)
+    Total.apply(t).backward()
+    assert x.grad.tolist() == [1.0]
+
+
+def test_grad_modes_are_context_managers_decorators_and_thread_local():
+    assert ember.is_grad_enabled()
+    with ember.no_grad():
+        assert not ember.is_grad_enabled()
+        with ember.enable_grad():
+            assert ember.is_grad_enabled()
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(ember.is_grad_enabled()))
+        thread.start()
+        thread.join()
+        assert seen == [True]  # another thread keeps its own mode
+    assert ember.is_grad_enabled()
+
+    @ember.no_grad()
+    def f():
+        return ember.is_grad_enabled()
+
+    @ember.no_grad
+    def g():
+        return ember.is_grad_enabled()
+
+    assert f() is False and g() is False and ember.is_grad_enabled()
+    prev = ember.set_grad_enabled(False)
+    assert not ember.is_grad_enabled()
+    ember.set_grad_enabled(True)
+    with ember.set_grad_enabled(False):
+        assert not ember.is_grad_enabled()
+    assert ember.is_grad_enabled() and prev is not None
+    with ember.inference_mode():
+        assert not ember.is_grad_enabled() and ember.is_inference_mode_enabled()
+    assert ember.is_grad_enabled() and not ember.is_inference_mode_enabled()
+
+
+def test_no_grad_stops_recording_custom_function():
+    Square, _, _ = make_functions(ember)
+    x = ember.ones(2, requires_grad=True)
+    with ember.no_grad():
+        y = Square.apply(x)
+    assert y.grad_fn is None and not y.requires_grad
