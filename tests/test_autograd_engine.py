@@ -183,3 +183,25 @@ def test_no_grad_stops_recording_custom_function():
     with ember.no_grad():
         y = Square.apply(x)
     assert y.grad_fn is None and not y.requires_grad
+
+
+def test_gradcheck_accepts_right_and_rejects_wrong_formulas():
+    Square, Scale, Total = make_functions(ember)
+
+    class WrongSquare(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x
+
+    x = ember.tensor([[0.5, -1.5], [2.0, 0.25]], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(Square.apply, (x,))
+    assert ember.autograd.gradcheck(lambda t: Scale.apply(t, 2.5), (x,))
+    assert not ember.autograd.gradcheck(WrongSquare.apply, (x,), raise_exception=False)
+    with pytest.raises(ember.autograd.GradcheckError, match="Jacobian mismatch for output 0 with respect to input 0"):
+        ember.autograd.gradcheck(WrongSquare.apply, (x,))

@@ -14,10 +14,12 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, HookDict, Node, RemovableHandle, _add_hook, grad_accumulator
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "graph", "Node", "Function", "FunctionCtx", "once_differentiable"]
+           "is_inference_mode_enabled", "graph", "Node", "Function", "FunctionCtx", "once_differentiable",
+           "gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 def _as_tuple(x):
