@@ -5,9 +5,11 @@ from .. import _dtype
 from .._backend import np
 from .._dtype import from_numpy_dtype, result_dtype, scalar_dtype
 from .._tensor import Tensor, _view_of, _wrap, _wrap_dim
+from ..autograd.graph import Node, needs_grad, record
 
 __all__ = ["Tensor", "wrap", "view_of", "method", "wrap_dim", "wrap_dims", "broadcast_error", "broadcast_shapes",
-           "finish_out", "promote_operands", "operand_dtype", "np", "from_numpy_dtype"]
+           "finish_out", "promote_operands", "operand_dtype", "np", "from_numpy_dtype", "Node", "needs_grad", "record",
+           "sum_to_shape"]
 
 wrap = _wrap
 view_of = _view_of
@@ -95,3 +97,17 @@ def operand_dtype(x):
 def promote_operands(*operands):
     """The common dtype of tensors and Python numbers under PyTorch's rules."""
     return result_dtype(operand_dtype(x) for x in operands)
+
+
+def sum_to_shape(grad, shape):
+    """Undo broadcasting in a backward formula: sum `grad` over the dims that broadcasting added or
+    stretched so that it has `shape` again. Written with Tensor ops, so it is differentiable itself."""
+    shape = tuple(shape)
+    gshape = grad._data.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    return grad.reshape(shape) if lead else grad
