@@ -111,3 +111,122 @@ def sum_to_shape(grad, shape):
     if dims:
         grad = grad.sum(dims, keepdim=True)
     return grad.reshape(shape) if lead else grad
+
+
+# -------------------------------------------------------------------------------------------------------
+# in-place ops and autograd
+#
+# An in-place op is computed out of place from a stand-in that carries `self`'s history but its own copy of
+# the values (so a backward formula that saved them still sees the originals), then written back into
+# `self`, which takes over the result's history. Writing into a view of a tensor that requires grad
+# rewrites the base's history with CopySlices, as PyTorch does.
+
+
+def prepare_inplace(self, *others):
+    """Refuse PyTorch's forbidden in-place cases and return the tensor to compute from."""
+    from ..autograd.grad_mode import state
+
+    if not state.enabled or not (self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)):
+        return self
+    base = self._base
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.requires_grad and self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    stand_in = wrap(self._data.copy())
+    stand_in.requires_grad = self.requires_grad
+    stand_in.grad_fn = self.grad_fn
+    if "_output_nr" in self.__dict__:
+        stand_in.__dict__["_output_nr"] = self.__dict__["_output_nr"]
+    return stand_in
+
+
+def commit_inplace(self, result):
+    """Write an in-place op's `result` into `self` and give `self` the result's history."""
+    if result is not self:
+        if self._data.shape != result._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(result._data.shape)}")
+        if not self._data.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        np.copyto(self._data, result._data, casting="unsafe")
+    self._bump_version()
+    node = result.grad_fn
+    if node is None or result is self:
+        return self
+    base = self._base
+    if base is not None and base.requires_grad:
+        _rebase_view(self, base, node)
+    else:
+        self.grad_fn = node
+        self.requires_grad = True
+        self.__dict__.pop("_output_nr", None)
+    return self
+
+
+def _view_geometry(view, base):
+    """(shape, strides, offset) of `view` in elements, relative to the start of `base`'s array."""
+    itemsize = view._data.itemsize
+    offset = (view._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]) // itemsize
+    return view._data.shape, tuple(s // itemsize for s in view._data.strides), offset
+
+
+def _region(t, geometry):
+    """The part of a C-contiguous base-shaped tensor `t` that a view with `geometry` covers, as a view of t."""
+    shape, strides, offset = geometry
+    flat = t._data.reshape(-1)[offset:]
+    return view_of(t, np.lib.stride_tricks.as_strided(flat, shape, tuple(s * t._data.itemsize for s in strides)))
+
+
+class CopySlices(Node):
+    """History of a base tensor after an in-place op wrote into one of its views: the view's region takes
+    the in-place op's gradient, the rest passes through."""
+
+    def __init__(self, geometry, node):
+        self.geometry, self.node = geometry, node
+
+    def backward(self, grad):
+        grad_base = grad.contiguous().clone()
+        region = _region(grad_base, self.geometry)
+        results = self.node.backward(region.clone())
+        if not isinstance(results, tuple):
+            results = (results,)
+        if results[0] is None:
+            region._data[...] = 0
+        else:
+            region.copy_(results[0])
+        return (grad_base,) + tuple(results[1:])
+
+    def release_saved(self):
+        self.node.release_saved()
+
+
+class AsStridedBackward0(Node):
+    """A view's history regenerated from its base's (after CopySlices rewrote the base)."""
+
+    def __init__(self, geometry, base_shape):
+        self.geometry, self.base_shape = geometry, base_shape
+
+    def backward(self, grad):
+        from .creation import zeros
+
+        out = zeros(self.base_shape, dtype=grad.dtype)
+        _region(out, self.geometry)._data[...] += grad._data
+        return out
+
+
+def _rebase_view(view, base, node):
+    from ..autograd.graph import _sequence, edge
+
+    if not base._data.flags.c_contiguous:
+        raise NotImplementedError("ember: in-place writes into a view of a non-contiguous tensor that requires grad "
+                                  "are not supported yet")
+    geometry = _view_geometry(view, base)
+    copy_slices = CopySlices(geometry, node)
+    copy_slices.next_functions = (edge(base),) + tuple(node.next_functions[1:])
+    copy_slices._sequence_nr = next(_sequence)
+    base.grad_fn = copy_slices
+    base.requires_grad = True
+    as_strided = AsStridedBackward0(geometry, base._data.shape)
+    record(as_strided, (base,), view)
