@@ -184,3 +184,39 @@ def sample(shape, dtype="float32", seed=0, low=-5, high=5):
     if dtype.startswith("complex"):
         vals = vals + 1j * rng.uniform(low, high, size=shape)
     return np.asarray(vals).astype(np_dtype(dtype))
+
+
+# autograd ------------------------------------------------------------------------------------------------
+
+def graph_signature(t):
+    """(grad_fn name, [(next node name or None, input_nr), ...]) of a tensor, comparable across libraries."""
+    fn = t.grad_fn
+    if fn is None:
+        return None
+    return type(fn).__name__, [(None if n is None else type(n).__name__, nr) for n, nr in fn.next_functions]
+
+
+def compare_grad(fn, *arrays, rtol=None, atol=None, check_graph=True, seed=0):
+    """fn(m, *tensors) -> a tensor (or tuple of tensors, the first is differentiated). Floating NumPy inputs
+    become tensors that require grad; both libraries backpropagate the same random seed gradient. Compares
+    the outputs, the grad_fn name and next_functions structure, and the gradient of every input."""
+    results = []
+    for m in (torch, ember):
+        inputs = [tensor_of(m, a, requires_grad=np.asarray(a).dtype.kind in "fc") if isinstance(a, np.ndarray)
+                  else a for a in arrays]
+        out = fn(m, *inputs)
+        first = out[0] if isinstance(out, (tuple, list)) else out
+        seed_grad = sample(tuple(first.shape), str(first.dtype).removeprefix("torch."), seed=seed)
+        first.backward(tensor_of(m, seed_grad))
+        grads = [t.grad if isinstance(t, (torch.Tensor, ember.Tensor)) and t.requires_grad else None for t in inputs]
+        results.append((out, graph_signature(first), grads))
+    (t_out, t_sig, t_grads), (e_out, e_sig, e_grads) = results
+    assert_same(e_out, t_out, "output", rtol, atol)
+    if check_graph:
+        assert e_sig == t_sig, f"graph {e_sig} != torch's {t_sig}"
+    for i, (eg, tg) in enumerate(zip(e_grads, t_grads)):
+        if tg is None:
+            assert eg is None, f"input {i}: ember has a grad, torch has none"
+        else:
+            assert eg is not None, f"input {i}: ember has no grad"
+            assert_same(eg, tg, f"grad of input {i}", rtol, atol)
