@@ -1,3 +1,1457 @@
-"""linalg ops (in progress)."""
+"""Linear algebra: matrix products (matmul and its family, einsum, tensordot, ...) at the top level, and the
+implementations behind the `ember.linalg` namespace (named `linalg_*` here; ember/linalg.py re-exports them
+under torch.linalg's names).
 
-__all__ = []  # top-level names (torch.mm, torch.matmul, ...); ember/linalg.py holds torch.linalg.*
+Every product is one NumPy call (BLAS for float/complex), batched over leading dims; decompositions are one
+batched `np.linalg` call. PyTorch's products do not promote: mismatched dtypes raise, with the message of the
+kernel PyTorch would reach (mm, mv, bmm or dot). Those messages are worked out only once NumPy has refused, so
+the common path stays short. float16/bfloat16 products compute in float32 and round once (PyTorch's opmath).
+"""
+
+import builtins
+import collections
+import math
+import warnings
+
+from .._backend import bfloat16 as _BF16
+from .._dtype import from_numpy_dtype
+from ._common import (
+    Tensor,
+    broadcast_error,
+    broadcast_shapes,
+    finish_out,
+    method,
+    np,
+    promote_operands,
+    view_of,
+    wrap,
+    wrap_dim,
+)
+
+__all__ = [
+    "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addr", "baddbmm",
+    "addbmm", "einsum", "tensordot", "kron", "trace", "cross", "chain_matmul", "det", "logdet", "slogdet", "inverse",
+    "cholesky", "pinverse", "matrix_power", "matrix_exp", "qr", "svd", "cholesky_inverse",
+]
+
+_HALF_TYPES = (np.dtype(np.float16), _BF16)
+_F32 = np.dtype(np.float32)
+_BLAS_TYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+_REAL = {np.dtype(c): np.dtype(r) for c, r in ((np.complex64, np.float32), (np.complex128, np.float64))}
+
+_LABEL = {  # c10's ScalarType names, used in most messages
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
+_CTYPE = {  # C++ type names, used by a few messages (mm's dtype check)
+    "bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+    "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}
+
+
+def _label(np_dtype):
+    return _LABEL[from_numpy_dtype(np_dtype)._name]
+
+
+def _ctype(np_dtype):
+    return _CTYPE[from_numpy_dtype(np_dtype)._name]
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a RuntimeError raised when a decomposition or solve fails on its input."""
+
+
+def _return_type(name, fields):
+    """A named tuple printed as torch.return_types.<name>(...) like PyTorch's structseqs."""
+    cls = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    cls.__repr__ = __repr__
+    cls.__module__ = "ember.return_types"
+    return cls
+
+
+_SlogdetTop = _return_type("slogdet", ("sign", "logabsdet"))
+_Slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
+_InvEx = _return_type("linalg_inv_ex", ("inverse", "info"))
+_CholeskyEx = _return_type("linalg_cholesky_ex", ("L", "info"))
+_Eig = _return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
+_Eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+_Svd = _return_type("linalg_svd", ("U", "S", "Vh"))
+_SvdTop = _return_type("svd", ("U", "S", "V"))
+_Qr = _return_type("linalg_qr", ("Q", "R"))
+_QrTop = _return_type("qr", ("Q", "R"))
+_Lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+_SolveEx = _return_type("linalg_solve_ex", ("result", "info"))
+
+
+# -------------------------------------------------------------------------------------------------------
+# the product kernel and PyTorch's checks for each product
+
+
+def _product(a, b):
+    """np.matmul with PyTorch's half-precision opmath; always an ndarray."""
+    if a.dtype in _HALF_TYPES:
+        dt = a.dtype
+        return np.asarray(np.matmul(a.astype(_F32), b.astype(_F32))).astype(dt)
+    r = np.matmul(a, b)
+    return r if type(r) is np.ndarray else np.asarray(r)
+
+
+def _tensor_arg(fn, x, name, pos):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
+    return x._data
+
+
+def _not_implemented(kernel, dt):
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_label(dt)}'")
+
+
+def _check_dot(s1, s2, dt1, dt2):
+    if len(s1) != 1 or len(s2) != 1:
+        raise RuntimeError(f"1D tensors expected, but got {len(s1)}D and {len(s2)}D tensors")
+    if dt1 != dt2:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_label(dt1)} and "
+                           f"{_label(dt2)}")
+    if s1[0] != s2[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{s1[0]}] and src [{s2[0]}] to have the same "
+                           f"number of elements, but got {s1[0]} and {s2[0]} elements respectively")
+    if dt1.kind == "b":
+        raise _not_implemented("dot", dt1)
+
+
+def _check_mm(s1, s2, dt1, dt2):
+    if len(s1) != 2:
+        raise RuntimeError("self must be a matrix")
+    if len(s2) != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if s1[1] != s2[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({s1[0]}x{s1[1]} and {s2[0]}x{s2[1]})")
+    if dt1 != dt2:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_ctype(dt1)} != {_ctype(dt2)}")
+    if dt1.kind == "b":
+        raise _not_implemented("addmm_impl_cpu_", dt1)
+
+
+def _check_mv(s1, s2, dt1, dt2):
+    if len(s1) != 2 or len(s2) != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {len(s1)}, {len(s2)}")
+    if s1[1] != s2[0]:
+        raise RuntimeError(f"size mismatch, got input ({s1[0]}), mat ({s1[0]}x{s1[1]}), vec ({s2[0]})")
+    if dt1 != dt2:  # mv allocates its result with the vector's dtype; addmv then sees three dtypes
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_label(dt2)}, {_label(dt1)}, "
+                           f"and {_label(dt2)}")
+    if dt1.kind == "b":
+        raise _not_implemented("addmv_impl_cpu", dt1)
+
+
+def _check_bmm(s1, s2, dt1, dt2):
+    if len(s1) != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if len(s2) != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if s2[0] != s1[0] or s2[1] != s1[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{s1[0]}, {s1[2]}] but "
+                           f"got: [{s2[0]}, {s2[1]}].")
+    if dt1.kind == "b":
+        raise _not_implemented("bmm", dt1)
+    if dt1 != dt2:
+        raise RuntimeError(f"expected scalar type {_label(dt1)} but found {_label(dt2)}")
+
+
+def _matmul_error(a, b, a_requires_grad=False, b_requires_grad=False):
+    """Raise the error PyTorch's matmul gives for arrays NumPy refused (or that PyTorch refuses), following
+    the path PyTorch's matmul takes (dot, mv, mm, folded mm/mv, or broadcast bmm)."""
+    d1, d2 = a.ndim, b.ndim
+    if d1 == 0 or d2 == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {d1}D and {d2}D")
+    if d1 == 1 and d2 == 1:
+        _check_dot(a.shape, b.shape, a.dtype, b.dtype)
+    elif d1 == 2 and d2 == 1:
+        _check_mv(a.shape, b.shape, a.dtype, b.dtype)
+    elif d1 == 1 and d2 == 2:
+        _check_mm((1,) + a.shape, b.shape, a.dtype, b.dtype)
+    elif d1 == 2 and d2 == 2:
+        _check_mm(a.shape, b.shape, a.dtype, b.dtype)
+    elif _should_fold(a, b, b_requires_grad if d1 >= d2 else a_requires_grad):
+        # the larger operand is folded into a matrix; when it is the right one PyTorch works on transposes
+        if d2 > d1:
+            big, small, dt_big, dt_small = b.shape[:-2] + (b.shape[-1], b.shape[-2]), a.shape, b.dtype, a.dtype
+        else:
+            big, small, dt_big, dt_small = a.shape, b.shape, a.dtype, b.dtype
+        folded = (math.prod(big[:-1]), big[-1])
+        if len(small) == 2:
+            _check_mm(folded, small if d1 >= d2 else (small[1], small[0]), dt_big, dt_small)
+        else:
+            _check_mv(folded, small, dt_big, dt_small)
+    else:
+        n = a.shape[-2] if d1 > 1 else 1
+        p = b.shape[-1] if d2 > 1 else 1
+        m2 = b.shape[-2] if d2 > 1 else b.shape[-1]
+        batch1, batch2 = a.shape[:-2], b.shape[:-2]
+        try:
+            batch = np.broadcast_shapes(batch1, batch2)
+        except ValueError:
+            raise broadcast_error(batch1, batch2) from None
+        count = math.prod(batch)
+        _check_bmm((count, n, a.shape[-1]), (count, m2, p), a.dtype, b.dtype)
+    raise RuntimeError(f"matmul: cannot multiply shapes {list(a.shape)} and {list(b.shape)}")  # not reached
+
+
+def _should_fold(a, b, small_requires_grad):
+    """PyTorch folds the batch dims of the larger operand into one matrix (mm/mv instead of bmm) when that
+    needs no copy; which kernel runs decides the error message."""
+    d1, d2 = a.ndim, b.ndim
+    big = a if d1 >= d2 else np.swapaxes(b, -1, -2)
+    if not (big.ndim >= 3 and min(d1, d2) <= 2):
+        return False
+    if small_requires_grad:
+        return True
+    if d1 == 2:
+        return False
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, big.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _check_out_dtype(out, dt):
+    if out is not None and out._data.dtype != dt:
+        raise RuntimeError(f"Expected out tensor to have dtype {_ctype(dt)}, but got {_ctype(out._data.dtype)} "
+                           "instead")
+
+
+# -------------------------------------------------------------------------------------------------------
+# products
+
+
+@method("matmul", "__matmul__")
+def matmul(input, other, *, out=None):
+    try:
+        a, b = input._data, other._data
+    except AttributeError:
+        _tensor_arg("matmul", input, "input", 1)
+        _tensor_arg("matmul", other, "other", 2)
+    dt = a.dtype
+    if dt not in _BLAS_TYPES or dt != b.dtype or not a.ndim or not b.ndim:  # rarer dtypes and errors
+        if dt != b.dtype or dt.kind == "b" or not a.ndim or not b.ndim:
+            _matmul_error(a, b, input.requires_grad, other.requires_grad)
+        try:
+            r = _product(a, b)
+        except ValueError:
+            _matmul_error(a, b, input.requires_grad, other.requires_grad)
+    else:
+        try:
+            r = np.matmul(a, b)
+        except ValueError:
+            _matmul_error(a, b, input.requires_grad, other.requires_grad)
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+    if out is not None:
+        _check_out_dtype(out, r.dtype)
+        return finish_out(wrap(r), out)
+    return wrap(r)
+
+
+def _rmatmul(self, other):
+    return matmul(other, self)
+
+
+Tensor.__rmatmul__ = _rmatmul
+
+
+@method()
+def mm(input, mat2, *, out=None):
+    a = _tensor_arg("mm", input, "input", 1)
+    b = _tensor_arg("mm", mat2, "mat2", 2)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype or a.dtype.kind == "b":
+        _check_mm(a.shape, b.shape, a.dtype, b.dtype)
+    r = _product(a, b)
+    if out is not None:
+        _check_out_dtype(out, r.dtype)
+        return finish_out(wrap(r), out)
+    return wrap(r)
+
+
+@method()
+def bmm(input, mat2, *, out=None):
+    a = _tensor_arg("bmm", input, "input", 1)
+    b = _tensor_arg("bmm", mat2, "mat2", 2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1] or a.dtype != b.dtype \
+            or a.dtype.kind == "b":
+        _check_bmm(a.shape, b.shape, a.dtype, b.dtype)
+    r = _product(a, b)
+    if out is not None:
+        _check_out_dtype(out, r.dtype)
+        return finish_out(wrap(r), out)
+    return wrap(r)
+
+
+@method()
+def mv(input, vec, *, out=None):
+    a = _tensor_arg("mv", input, "input", 1)
+    b = _tensor_arg("mv", vec, "vec", 2)
+    if a.ndim != 2 or b.ndim != 1 or a.shape[1] != b.shape[0] or a.dtype != b.dtype or a.dtype.kind == "b":
+        _check_mv(a.shape, b.shape, a.dtype, b.dtype)
+    return finish_out(wrap(_product(a, b)), out)
+
+
+@method()
+def dot(input, tensor, *, out=None):
+    a = _tensor_arg("dot", input, "input", 1)
+    b = _tensor_arg("dot", tensor, "tensor", 2)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape or a.dtype != b.dtype or a.dtype.kind == "b":
+        _check_dot(a.shape, b.shape, a.dtype, b.dtype)
+    return finish_out(wrap(_product(a, b)), out)
+
+
+@method()
+def vdot(input, other, *, out=None):
+    a = _tensor_arg("vdot", input, "input", 1)
+    b = _tensor_arg("vdot", other, "other", 2)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape or a.dtype != b.dtype or a.dtype.kind == "b":
+        _check_dot(a.shape, b.shape, a.dtype, b.dtype)
+    return finish_out(wrap(_product(np.conj(a) if a.dtype.kind == "c" else a, b)), out)
+
+
+@method()
+def inner(input, other, *, out=None):
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        return input.mul(other, out=out) if out is not None else input.mul(other)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if a.dtype.kind == "b":
+        raise _not_implemented("dot" if a.ndim == b.ndim == 1 else "addmm_impl_cpu_", a.dtype)
+    # contract the last dims: one matmul on a as rows (..., k) and b as columns (k, ...)
+    b2 = np.moveaxis(b, -1, 0).reshape(b.shape[-1], -1)
+    r = _product(a.reshape(-1, a.shape[-1]), b2).reshape(a.shape[:-1] + b.shape[:-1])
+    return finish_out(wrap(r), out)
+
+
+@method("outer", "ger")
+def outer(input, vec2, *, out=None):
+    a, b = input._data, vec2._data
+    if a.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {a.ndim}-D")
+    if b.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument vec2, but got {b.ndim}-D")
+    dt = promote_operands(input, vec2)._np
+    r = np.multiply.outer(_opmath(a.astype(dt, copy=False)), _opmath(b.astype(dt, copy=False)))
+    return finish_out(wrap(r.astype(dt, copy=False)), out)
+
+
+ger = outer
+
+
+def _opmath(arr):
+    return arr.astype(_F32) if arr.dtype in _HALF_TYPES else arr
+
+
+def _scalar_for(value, dt, name, integral_check):
+    """beta/alpha taken into the result dtype, refusing what PyTorch refuses."""
+    if integral_check:
+        if dt.kind in "iu" and isinstance(value, float):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+        if dt.kind != "b" and isinstance(value, builtins.bool):
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+    if isinstance(value, complex) and dt.kind != "c":
+        raise RuntimeError(f"value cannot be converted to type {_ctype(dt)} without overflow")
+    if dt.kind in "iub":
+        return int(value) if dt.kind != "b" else builtins.bool(value)
+    return value
+
+
+def _expand_error(target, shape):
+    for i in range(1, len(target) + 1):
+        have = shape[-i] if i <= len(shape) else 1
+        if have != 1 and have != target[-i]:
+            return RuntimeError(f"The expanded size of the tensor ({target[-i]}) must match the existing size "
+                                f"({have}) at non-singleton dimension {len(target) - i}.  Target sizes: "
+                                f"{list(target)}.  Tensor sizes: {list(shape)}")
+    return RuntimeError(f"The expanded size of the tensor must match the existing size. Target sizes: {list(target)}"
+                        f".  Tensor sizes: {list(shape)}")
+
+
+def _accumulate(prod, inp, beta, alpha, dt, integral_check=False):
+    """beta * inp + alpha * prod in dtype `dt`, computed into `prod` (a fresh array, float32 for half types);
+    beta == 0 ignores inp (NaN included), as PyTorch does."""
+    target = prod.shape
+    try:
+        fits = inp.ndim <= len(target) and np.broadcast_shapes(inp.shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise _expand_error(target, inp.shape)
+    alpha = _scalar_for(alpha, dt, "alpha", integral_check)
+    beta = _scalar_for(beta, dt, "beta", integral_check)
+    if dt.kind == "b":
+        r = np.logical_and(prod, alpha)
+        return np.logical_or(r, np.logical_and(inp, beta)) if beta else r
+    if alpha != 1:
+        np.multiply(prod, alpha, out=prod)
+    if beta != 0:
+        term = _opmath(inp)
+        np.add(prod, term if beta == 1 else term * beta, out=prod)
+    return prod.astype(dt, copy=False)
+
+
+def _product_opmath(a, b):
+    """The product kept in float32 for half types (accumulation happens before rounding)."""
+    if a.dtype in _HALF_TYPES:
+        return np.asarray(np.matmul(a.astype(_F32), b.astype(_F32)))
+    r = np.matmul(a, b)
+    return r if type(r) is np.ndarray else np.asarray(r)
+
+
+def _inplace(self, result):
+    if self._data.shape != result._data.shape:
+        raise RuntimeError(f"Bad in-place call: input tensor size {list(self._data.shape)} and output tensor size "
+                           f"{list(result._data.shape)} should match")
+    np.copyto(self._data, result._data, casting="unsafe")
+    self._bump_version()
+    return self
+
+
+@method()
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    a, b, c = mat1._data, mat2._data, input._data
+    _check_mm(a.shape, b.shape, a.dtype, b.dtype)
+    if c.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_label(c.dtype)} and {_label(b.dtype)}")
+    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+
+
+@method()
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    a, b, c = mat._data, vec._data, input._data
+    if a.ndim != 2 or b.ndim != 1 or c.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {b.ndim}")
+    if a.shape[1] != b.shape[0] or (c.ndim == 1 and c.shape[0] not in (1, a.shape[0])):
+        raise RuntimeError(f"size mismatch, got input ({c.shape[0] if c.ndim else 1}), mat ({a.shape[0]}x{a.shape[1]}),"
+                           f" vec ({b.shape[0]})")
+    if not a.dtype == b.dtype == c.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_label(c.dtype)}, "
+                           f"{_label(a.dtype)}, and {_label(b.dtype)}")
+    if a.dtype.kind == "b":
+        raise _not_implemented("addmv_impl_cpu", a.dtype)
+    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+
+
+@method()
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    a, b, c = vec1._data, vec2._data, input._data
+    if a.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D")
+    if b.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec2, but got {b.ndim}-D")
+    dt = promote_operands(input, vec1, vec2)._np
+    prod = np.multiply.outer(_opmath(a.astype(dt, copy=False)), _opmath(b.astype(dt, copy=False)))
+    if dt.kind == "b":
+        prod = prod.astype(bool, copy=False)
+    return finish_out(wrap(_accumulate(prod, c.astype(dt, copy=False), beta, alpha, dt, True)), out)
+
+
+@method()
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    a, b, c = batch1._data, batch2._data, input._data
+    if not a.dtype == b.dtype == c.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_ctype(c.dtype)}, batch1: {_ctype(a.dtype)}, "
+                           f"batch2: {_ctype(b.dtype)}")
+    _check_bmm(a.shape, b.shape, a.dtype, b.dtype)
+    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+
+
+@method()
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    a, b, c = batch1._data, batch2._data, input._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and {b.shape[1]}x"
+                           f"{b.shape[2]})")
+    if c.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_label(c.dtype)} and {_label(b.dtype)}")
+    _check_mm((1, 1), (1, 1), a.dtype, b.dtype)
+    if a.dtype in _HALF_TYPES:  # PyTorch rounds after adding each batch's product: follow it to the bit
+        result = _accumulate(np.zeros((a.shape[1], b.shape[2]), _F32), c, beta, alpha, a.dtype)
+        for i in range(a.shape[0]):
+            result = _accumulate(_product_opmath(a[i], b[i]), result, 1, alpha, a.dtype)
+        return finish_out(wrap(result), out)
+    # the sum over the batch of a[i] @ b[i] is one product: (n, B*m) @ (B*m, p)
+    count, n, m = a.shape
+    rows = np.swapaxes(a, 0, 1).reshape(n, count * m)
+    prod = _product_opmath(rows, b.reshape(count * m, b.shape[2]))
+    return finish_out(wrap(_accumulate(prod, c, beta, alpha, a.dtype)), out)
+
+
+def _make_inplace(fn):
+    def inplace(self, *args, **kwargs):
+        return _inplace(self, fn(self, *args, **kwargs))
+
+    inplace.__name__ = fn.__name__ + "_"
+    setattr(Tensor, inplace.__name__, inplace)
+    return inplace
+
+
+addmm_ = _make_inplace(addmm)
+addmv_ = _make_inplace(addmv)
+addr_ = _make_inplace(addr)
+baddbmm_ = _make_inplace(baddbmm)
+addbmm_ = _make_inplace(addbmm)
+
+
+def chain_matmul(*matrices, out=None):
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                  "parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m._data.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return finish_out(wrap(matrices[0]._data.copy()), out)
+    return linalg_multi_dot(matrices, out=out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# einsum, tensordot, kron, trace, cross
+
+
+def einsum(*args):
+    """einsum(equation, *operands) or einsum(op0, sublist0, op1, sublist1, ..., [out_sublist])."""
+    if not args:
+        raise TypeError("einsum(): must specify the equation string and at least one operand, or at least one "
+                        "operand and its subscripts list")
+    if isinstance(args[0], str):
+        equation = args[0].replace(" ", "")
+        operands = args[1:]
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+    else:
+        equation, operands = _sublist_equation(args)
+    arrays = [op._data for op in operands]
+    _check_einsum(equation, arrays)
+    dt = arrays[0].dtype
+    for arr in arrays[1:]:
+        if arr.dtype != dt:
+            raise RuntimeError(f"expected scalar type {_label(dt)} but found {_label(arr.dtype)}")
+    if dt.kind == "b" and len(arrays) > 1:
+        raise _not_implemented("bmm", dt)
+    if len(arrays) == 1 and dt.kind in "biu" and _einsum_sums(equation):
+        dt = np.dtype(np.int64)  # a sum over a single operand is torch.sum: integers accumulate in int64
+        arrays = [arrays[0].astype(dt)]
+    work = [_opmath(a) for a in arrays]
+    r = np.einsum(equation, *work, optimize=len(work) > 1)
+    return wrap(np.asarray(r).astype(dt, copy=False))
+
+
+def _einsum_sums(equation):
+    """Whether a one-operand equation sums over some subscript."""
+    lhs, arrow, rhs = equation.partition("->")
+    letters = lhs.replace("...", "")
+    kept = set(rhs) if arrow else {c for c in letters if letters.count(c) == 1}
+    return bool(set(letters) - kept)
+
+
+def _sublist_equation(args):
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def subs(sub):
+        return "".join("..." if s is Ellipsis else letters[s] for s in sub)
+
+    operands = args[0::2][: len(args) // 2]
+    inputs = [subs(s) for s in args[1::2][: len(args) // 2]]
+    equation = ",".join(inputs)
+    if len(args) % 2:
+        equation += "->" + subs(args[-1])
+    return equation, operands
+
+
+def _check_einsum(equation, arrays):
+    """PyTorch's einsum messages for the common mistakes (NumPy's own are different)."""
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(arrays):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(arrays):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    sizes = {}
+    for k, (term, arr) in enumerate(zip(terms, arrays)):
+        ellipsis = "..." in term
+        letters = term.replace("...", "")
+        if (len(letters) != arr.ndim and not ellipsis) or len(letters) > arr.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match "
+                               f"the number of dimensions ({arr.ndim}) for operand {k}"
+                               f"{'' if ellipsis else ' and no ellipsis was given'}")
+        head, _, tail = term.partition("...")
+        dims = list(zip(head, arr.shape[:len(head)])) + list(zip(tail, arr.shape[arr.ndim - len(tail):]))
+        seen = {}
+        for letter, size in dims:
+            if letter in seen and seen[letter] != size:
+                raise RuntimeError(f"einsum(): subscript {letter} is repeated for operand {k} but the sizes don't "
+                                   f"match, {size} != {seen[letter]}")
+            seen[letter] = size
+            prev = sizes.get(letter)
+            if prev is not None and size != prev and size != 1 and prev != 1:
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {k} which does not "
+                                   f"broadcast with previously seen size {prev}")
+            if prev is None or prev == 1:
+                sizes[letter] = size
+    for letter in rhs.replace("...", ""):
+        if arrow and letter not in sizes:
+            raise RuntimeError(f"einsum(): output subscript {letter} does not appear in the equation for any input "
+                               "operand")
+
+
+def tensordot(a, b, dims=2, out=None):
+    x, y = a._data, b._data
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > x.ndim or dims > y.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
+    else:
+        dims_a, dims_b = dims
+        dims_a = [dims_a] if isinstance(dims_a, int) else list(dims_a)
+        dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError("both dimension lists should have same length")
+    for da, db in zip(dims_a, dims_b):
+        if x.shape[da] != y.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {x.shape[da]} in dim {da} "
+                               f"and second has size {y.shape[db]} in dim {db}")
+    if x.dtype != y.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if x.dtype.kind == "b":
+        raise _not_implemented("addmm_impl_cpu_", x.dtype)
+    dims_a = [wrap_dim(d, x.ndim) for d in dims_a]
+    dims_b = [wrap_dim(d, y.ndim) for d in dims_b]
+    # contraction as one matmul: free dims of a x contracted, contracted x free dims of b
+    free_a = [d for d in range(x.ndim) if d not in dims_a]
+    free_b = [d for d in range(y.ndim) if d not in dims_b]
+    k = math.prod(x.shape[d] for d in dims_a)
+    left = np.transpose(x, free_a + dims_a).reshape(-1, k)
+    right = np.transpose(y, dims_b + free_b).reshape(k, -1)
+    r = _product(left, right).reshape([x.shape[d] for d in free_a] + [y.shape[d] for d in free_b])
+    return finish_out(wrap(r), out)
+
+
+@method()
+def kron(input, other, *, out=None):
+    dt = promote_operands(input, other)._np
+    x, y = input._data.astype(dt, copy=False), other._data.astype(dt, copy=False)
+    n = max(x.ndim, y.ndim)
+    x = x.reshape((1,) * (n - x.ndim) + x.shape)
+    y = y.reshape((1,) * (n - y.ndim) + y.shape)
+    # interleave: result[i*ys + j] = x[i] * y[j] on every axis, from one broadcast multiply
+    xe = x.reshape([s for d in x.shape for s in (d, 1)])
+    ye = y.reshape([s for d in y.shape for s in (1, d)])
+    r = (_opmath(xe) * _opmath(ye)).astype(dt, copy=False).reshape([a * b for a, b in zip(x.shape, y.shape)])
+    return finish_out(wrap(r), out)
+
+
+@method()
+def trace(input):
+    a = input._data
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    if a.dtype.kind == "b":
+        raise _not_implemented("trace", a.dtype)
+    d = np.diagonal(a)
+    if a.dtype.kind in "iu":
+        return wrap(np.asarray(d.sum(dtype=np.int64)))
+    return wrap(np.asarray(_opmath(d).sum()).astype(a.dtype))
+
+
+@method()
+def cross(input, other, dim=None, *, out=None):
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        shape = input._data.shape
+        for i, s in enumerate(shape):
+            if s == 3:
+                dim = i
+                break
+        else:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim, out=out)
+
+
+def linalg_cross(input, other, *, dim=-1, out=None):
+    a, b = input._data, other._data
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, a.ndim)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} and "
+                           f"{b.shape[d]}")
+    broadcast_shapes(a.shape, b.shape)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_label(a.dtype)} but found {_label(b.dtype)}")
+    if a.dtype.kind == "b":
+        raise _not_implemented("cross", a.dtype)
+    x, y = np.moveaxis(_opmath(a), d, -1), np.moveaxis(_opmath(b), d, -1)
+    x0, x1, x2 = x[..., 0], x[..., 1], x[..., 2]
+    y0, y1, y2 = y[..., 0], y[..., 1], y[..., 2]
+    r = np.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0], axis=-1)
+    return finish_out(wrap(np.moveaxis(r, -1, d).astype(a.dtype, copy=False)), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# checks shared by the decompositions
+
+
+def _check_matrix(fn, a, square=True):
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{fn}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+
+
+def _check_float(fn, a, name="input"):
+    if a.dtype.kind in "biu":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as {name}. Got {_label(a.dtype)}")
+    if a.dtype in _HALF_TYPES:
+        raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got {_label(a.dtype)}")
+
+
+def _square_float(fn, t):
+    a = t._data
+    _check_matrix(fn, a)
+    _check_float(fn, a)
+    return a
+
+
+def _real_dtype(dt):
+    return _REAL.get(dt, dt)
+
+
+def _batch_prefix(info, index=None):
+    """'(Batch element k): ' for batched inputs, as PyTorch prefixes its LAPACK errors."""
+    return "" if info.ndim == 0 else f"(Batch element {index}): "
+
+
+def _lu_zero_pivot(a):
+    """For each matrix, 1 + the index of the first zero pivot of LU with partial pivoting (0 if none):
+    LAPACK getrf's `info`, which PyTorch reports. Runs only once NumPy has found a singular matrix."""
+    work = np.array(a.reshape((-1,) + a.shape[-2:]), copy=True)
+    count, n = work.shape[0], work.shape[-1]
+    info = np.zeros(count, np.int64)
+    rows = np.arange(count)
+    for k in range(n):
+        pivot = k + np.argmax(np.abs(work[:, k:, k]), axis=1)
+        top = work[rows, k].copy()
+        work[rows, k] = work[rows, pivot]
+        work[rows, pivot] = top
+        diag = work[:, k, k]
+        zero = diag == 0
+        info[(info == 0) & zero] = k + 1
+        factors = work[:, k + 1:, k] / np.where(zero, 1, diag)[:, None]
+        factors[zero] = 0
+        work[:, k + 1:, k:] -= factors[:, :, None] * work[:, None, k, k:]
+    return info.reshape(a.shape[:-2])
+
+
+def _cholesky_failure(a):
+    """For each matrix, the order of the first leading minor that is not positive-definite (0 if none)."""
+    work = a.reshape((-1,) + a.shape[-2:]).astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+    count, n = work.shape[0], work.shape[-1]
+    info = np.zeros(count, np.int64)
+    lower = np.zeros_like(work)
+    for k in range(n):
+        d = work[:, k, k].real - np.sum(np.abs(lower[:, k, :k]) ** 2, axis=1)
+        bad = ~(d > 0)
+        info[(info == 0) & bad] = k + 1
+        root = np.sqrt(np.where(bad, 1, d))
+        lower[:, k, k] = root
+        lower[:, k + 1:, k] = (work[:, k + 1:, k] - np.einsum("bij,bj->bi", lower[:, k + 1:, :k],
+                                                               lower[:, k, :k].conj())) / root[:, None]
+    return info.reshape(a.shape[:-2])
+
+
+def _first_failure(info):
+    flat = info.reshape(-1)
+    index = int(np.argmax(flat != 0))
+    return index, int(flat[index])
+
+
+# -------------------------------------------------------------------------------------------------------
+# torch.linalg
+
+
+def linalg_inv(A, *, out=None):
+    a = _square_float("linalg.inv", A)
+    try:
+        r = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        info = _lu_zero_pivot(a)
+        index, element = _first_failure(info)
+        raise LinAlgError(f"linalg.inv: {_batch_prefix(info, index)}The diagonal element {element} is zero, the "
+                          "inversion could not be completed because the input matrix is singular.") from None
+    return finish_out(wrap(r), out)
+
+
+def linalg_inv_ex(A, *, check_errors=False, out=None):
+    a = _square_float("linalg.inv_ex", A)
+    info = np.zeros(a.shape[:-2], np.int32)
+    try:
+        r = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        if check_errors:
+            linalg_inv(A)
+        info = _lu_zero_pivot(a).astype(np.int32)
+        ok = info == 0
+        r = np.full(a.shape, np.nan, a.dtype)
+        if ok.any():
+            r[ok] = np.linalg.inv(a[ok])
+    return _InvEx(wrap(r), wrap(np.asarray(info)))
+
+
+@method("inverse")
+def inverse(input, *, out=None):
+    return linalg_inv(input, out=out)
+
+
+def linalg_det(A, *, out=None):
+    a = _square_float("linalg.det", A)
+    return finish_out(wrap(np.asarray(np.linalg.det(a))), out)
+
+
+@method()
+def det(input):
+    return linalg_det(input)
+
+
+def linalg_slogdet(A, *, out=None):
+    a = _square_float("linalg.slogdet", A)
+    sign, logabs = np.linalg.slogdet(a)
+    return _Slogdet(wrap(np.asarray(sign)), wrap(np.asarray(logabs)))
+
+
+@method()
+def slogdet(input):
+    sign, logabs = linalg_slogdet(input)
+    return _SlogdetTop(sign, logabs)
+
+
+@method()
+def logdet(input):
+    a = _square_float("linalg.slogdet", input)
+    sign, logabs = np.linalg.slogdet(a)
+    if a.dtype.kind == "c":
+        r = np.log(sign) + logabs
+    else:
+        r = np.where(sign < 0, np.nan, logabs).astype(a.dtype)
+    return wrap(np.asarray(r))
+
+
+def _solve_arrays(fn, a, b, left=True):
+    """np.linalg.solve with PyTorch's broadcasting: B is a (batch of) vector(s) when it is 1-D or has A's batch
+    shape without the last dim."""
+    if not left:
+        return np.swapaxes(_solve_arrays(fn, np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    rhs = b[..., None] if vector else b
+    if rhs.shape[-2] != a.shape[-1]:
+        shown = f"{rhs.shape[-2]}x{rhs.shape[-1]}"
+        raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {shown})")
+    batch = broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    try:
+        x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(rhs, batch + rhs.shape[-2:]))
+    except np.linalg.LinAlgError:
+        info = _lu_zero_pivot(np.broadcast_to(a, batch + a.shape[-2:]))
+        index, _ = _first_failure(info)
+        raise LinAlgError(f"torch.{fn}: {_batch_prefix(info, index)}The solver failed because the input matrix is "
+                          "singular.") from None
+    return x[..., 0] if vector else x
+
+
+def linalg_solve(A, B, *, left=True, out=None):
+    a = _square_float("linalg.solve", A)
+    b = B._data
+    _check_float("linalg.solve", b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{_label(a.dtype)} and B of type {_label(b.dtype)} instead")
+    if not left:
+        if b.ndim < 2 or b.shape[-1] != a.shape[-2]:
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                               f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else 1}x{b.shape[-1]})")
+    return finish_out(wrap(_solve_arrays("linalg.solve", a, b, left)), out)
+
+
+def linalg_solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    x = linalg_solve(A, B, left=left)
+    return _SolveEx(x, wrap(np.zeros(A._data.shape[:-2], np.int32)))
+
+
+def linalg_solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    a, b = A._data, B._data
+    _check_matrix("linalg.solve_triangular", a)
+    _check_float("linalg.solve_triangular", a)
+    if b.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+                           f"{_label(a.dtype)} and B of type {_label(b.dtype)} instead")
+    tri = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        n = a.shape[-1]
+        tri = tri.copy()
+        tri[..., np.arange(n), np.arange(n)] = 1
+    # no triangular solver in NumPy: a general solve on the triangle gives the same result
+    return finish_out(wrap(_solve_arrays("linalg.solve_triangular", tri, b, left)), out)
+
+
+def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky"):
+    a = _square_float(_name, A)
+    try:
+        low = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        info = _cholesky_failure(a)
+        index, order = _first_failure(info)
+        raise LinAlgError(f"{_name}: {_batch_prefix(info, index)}The factorization could not be completed because "
+                          f"the input is not positive-definite (the leading minor of order {order} is not "
+                          "positive-definite).") from None
+    r = np.conj(np.swapaxes(low, -1, -2)) if upper else low
+    return finish_out(wrap(np.ascontiguousarray(r)), out)
+
+
+def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    a = _square_float("linalg.cholesky_ex", A)
+    try:
+        return _CholeskyEx(linalg_cholesky(A, upper=upper), wrap(np.zeros(a.shape[:-2], np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+    info = _cholesky_failure(a).astype(np.int32)
+    ok = info == 0
+    r = np.zeros(a.shape, a.dtype)
+    if ok.any():
+        r[ok] = np.linalg.cholesky(a[ok])
+    if upper:
+        r = np.ascontiguousarray(np.conj(np.swapaxes(r, -1, -2)))
+    return _CholeskyEx(wrap(r), wrap(np.asarray(info)))
+
+
+@method()
+def cholesky(input, upper=False, *, out=None):
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    r = linalg_cholesky(input, _name="cholesky")
+    if upper:
+        r = wrap(np.ascontiguousarray(np.conj(np.swapaxes(r._data, -1, -2))))
+    return finish_out(r, out)
+
+
+@method()
+def cholesky_inverse(input, upper=False, *, out=None):
+    factor = input._data
+    _check_matrix("cholesky_inverse", factor)
+    low = np.conj(np.swapaxes(factor, -1, -2)) if upper else factor
+    inv_low = np.linalg.inv(low)
+    return finish_out(wrap(np.conj(np.swapaxes(inv_low, -1, -2)) @ inv_low), out)
+
+
+def linalg_qr(A, mode="reduced", *, out=None):
+    a = A._data
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    _check_matrix("linalg.qr", a, square=False)
+    _check_float("linalg.qr", a)
+    if mode == "r":
+        return _Qr(wrap(np.empty(0, a.dtype)), wrap(np.linalg.qr(a, mode="r")))
+    q, r = np.linalg.qr(a, mode=mode)
+    return _Qr(wrap(q), wrap(r))
+
+
+@method()
+def qr(input, some=True, *, out=None):
+    q, r = linalg_qr(input, "reduced" if some else "complete")
+    return _QrTop(q, r)
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
+    a = A._data
+    _check_matrix("linalg.svd", a, square=False)
+    _check_float("linalg.svd", a)
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return _Svd(wrap(u), wrap(s), wrap(vh))
+
+
+@method()
+def svd(input, some=True, compute_uv=True, *, out=None):
+    a = input._data
+    _check_matrix("linalg.svd", a, square=False)
+    _check_float("linalg.svd", a)
+    if not compute_uv:
+        s = np.linalg.svd(a, compute_uv=False)
+        m, n = a.shape[-2:]
+        zeros_u = np.zeros(a.shape[:-2] + (m, m if not some else min(m, n)), a.dtype)
+        zeros_v = np.zeros(a.shape[:-2] + (n, n if not some else min(m, n)), a.dtype)
+        return _SvdTop(wrap(zeros_u), wrap(s), wrap(zeros_v))
+    u, s, vh = np.linalg.svd(a, full_matrices=not some)
+    return _SvdTop(wrap(u), wrap(s), wrap(np.conj(np.swapaxes(vh, -1, -2))))
+
+
+def linalg_svdvals(A, *, driver=None, out=None):
+    a = A._data
+    _check_matrix("linalg.svdvals", a, square=False)
+    _check_float("linalg.svdvals", a)
+    return finish_out(wrap(np.linalg.svd(a, compute_uv=False)), out)
+
+
+def _complex_dtype(dt):
+    return np.dtype(np.complex64) if dt in (np.float32, np.complex64) else np.dtype(np.complex128)
+
+
+def linalg_eig(A, *, out=None):
+    a = _square_float("linalg.eig", A)
+    w, v = np.linalg.eig(a)
+    ct = _complex_dtype(a.dtype)
+    return _Eig(wrap(w.astype(ct, copy=False)), wrap(v.astype(ct, copy=False)))
+
+
+def linalg_eigvals(A, *, out=None):
+    a = _square_float("linalg.eigvals", A)
+    return finish_out(wrap(np.linalg.eigvals(a).astype(_complex_dtype(a.dtype), copy=False)), out)
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def linalg_eigh(A, UPLO="L", *, out=None):
+    a = _square_float("linalg.eigh", A)
+    _check_uplo(UPLO)
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    return _Eigh(wrap(w), wrap(v))
+
+
+def linalg_eigvalsh(A, UPLO="L", *, out=None):
+    a = _square_float("linalg.eigvalsh", A)
+    _check_uplo(UPLO)
+    return finish_out(wrap(np.linalg.eigvalsh(a, UPLO=UPLO)), out)
+
+
+# norms ---------------------------------------------------------------------------------------------------
+
+
+def _norm_input(fn, x, dtype):
+    a = x._data
+    if dtype is not None:
+        a = a.astype(dtype._np)
+    if a.dtype.kind in "biu":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {_label(a.dtype)}")
+    return a
+
+
+def _vector_norm_array(a, ord, axis, keepdim):
+    """The vector norm of array `a` (float/complex, not half) over `axis` (None or tuple)."""
+    absval = np.abs(a)
+    if ord == 2:
+        sq = absval * absval
+        return np.sqrt(np.sum(sq, axis=axis, keepdims=keepdim))
+    if ord == math.inf or ord == -math.inf:
+        if absval.size == 0 and (axis is None or any(a.shape[d] == 0 for d in axis)):
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                               "operation does not have an identity")
+        reduce = np.max if ord > 0 else np.min
+        return reduce(absval, axis=axis, keepdims=keepdim)
+    if ord == 0:
+        return np.sum(absval != 0, axis=axis, keepdims=keepdim).astype(absval.dtype)
+    if ord == 1:
+        return np.sum(absval, axis=axis, keepdims=keepdim)
+    if ord < 0 and absval.size == 0 and (axis is None or any(a.shape[d] == 0 for d in axis)):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return np.sum(absval ** ord, axis=axis, keepdims=keepdim) ** (1.0 / ord)
+
+
+def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if isinstance(ord, str) or not isinstance(ord, (int, float)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+    a = _norm_input("linalg.vector_norm", x, dtype)
+    out_dt = _real_dtype(a.dtype)
+    if ord == 2 and dim is None and not keepdim and a.dtype in _BLAS_TYPES:
+        flat = a.reshape(-1)  # the 2-norm of everything: one BLAS dot product
+        r = np.sqrt(np.vdot(flat, flat).real if a.dtype.kind == "c" else np.dot(flat, flat))
+        return finish_out(wrap(np.asarray(r, dtype=out_dt)), out)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        axis = tuple(wrap_dim(d, a.ndim) for d in dims) if dims else None
+    else:
+        axis = None
+    if a.ndim == 0:
+        axis = None
+    if axis is None and keepdim:
+        axis = tuple(range(a.ndim))
+    work = _opmath(a)
+    r = _vector_norm_array(work, ord, axis, keepdim)
+    return finish_out(wrap(np.asarray(r).astype(out_dt, copy=False)), out)
+
+
+_MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    a = _norm_input("linalg.matrix_norm", A, dtype)
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if ord not in _MATRIX_ORDS:
+        if isinstance(ord, str):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    d0, d1 = wrap_dim(dim[0], a.ndim), wrap_dim(dim[1], a.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    out_dt = _real_dtype(a.dtype)
+    work = np.moveaxis(_opmath(a), (d0, d1), (-2, -1))
+    if ord == "fro":
+        absval = np.abs(work)
+        r = np.sqrt(np.sum(absval * absval, axis=(-2, -1)))
+    elif ord in ("nuc", 2, -2):
+        s = np.linalg.svd(work, compute_uv=False)
+        r = s.sum(-1) if ord == "nuc" else (s.max(-1) if ord == 2 else s.min(-1))
+    else:
+        # 1/-1: max/min column sums; inf/-inf: max/min row sums
+        sums = np.abs(work).sum(axis=-2 if abs(ord) == 1 else -1)
+        r = sums.max(-1) if ord > 0 else sums.min(-1)
+    r = np.asarray(r)
+    if keepdim:
+        for d in sorted((d0, d1)):
+            r = np.expand_dims(r, d)
+    return finish_out(wrap(r.astype(out_dt, copy=False)), out)
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    a = A._data
+    if dim is not None and not isinstance(dim, int):
+        dim = tuple(dim)
+        if len(dim) == 1:
+            dim = dim[0]
+    if isinstance(dim, int):
+        return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+    if dim is not None:
+        if len(dim) != 2:
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+        return linalg_matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+    if ord is None:
+        return linalg_vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
+    if a.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                           f"{a.ndim}D.")
+    if a.ndim == 1:
+        return linalg_vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
+    return linalg_matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
+
+
+def linalg_cond(A, p=None, *, out=None):
+    a = A._data
+    _check_matrix("linalg.cond", a, square=p not in (None, 2, -2))
+    _check_float("linalg.cond", a)
+    if p in (None, 2, -2):
+        s = np.linalg.svd(a, compute_uv=False)
+        r = s[..., 0] / s[..., -1] if p in (None, 2) else s[..., -1] / s[..., 0]
+        return finish_out(wrap(np.asarray(r)), out)
+    inv = np.linalg.inv(a)
+    norm_a = linalg_matrix_norm(wrap(a), p)._data
+    norm_inv = linalg_matrix_norm(wrap(inv), p)._data
+    return finish_out(wrap(np.asarray(norm_a * norm_inv)), out)
+
+
+# pseudo-inverse, rank, least squares -------------------------------------------------------------------
+
+
+def _tolerances(a, atol, rtol, s_max):
+    """max(atol, rtol * largest singular value), with PyTorch's defaults for rtol."""
+    eps = np.finfo(_real_dtype(a.dtype)).eps
+    atol_v = 0.0 if atol is None else (atol._data if isinstance(atol, Tensor) else atol)
+    if rtol is None:
+        rtol_v = 0.0 if (atol is not None and np.any(np.asarray(atol_v) > 0)) else eps * max(a.shape[-2:])
+    else:
+        rtol_v = rtol._data if isinstance(rtol, Tensor) else rtol
+    rtol_v = np.asarray(rtol_v)
+    atol_v = np.asarray(atol_v)
+    if rtol_v.ndim:
+        rtol_v = rtol_v[..., None]
+    if atol_v.ndim:
+        atol_v = atol_v[..., None]
+    return np.maximum(atol_v, rtol_v * s_max)
+
+
+def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    a = A._data
+    _check_matrix("linalg.pinv", a, square=False)
+    _check_float("linalg.pinv", a)
+    if rcond is not None:
+        rtol = rcond
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        absw = np.abs(w)
+        tol = _tolerances(a, atol, rtol, absw.max(-1, keepdims=True) if w.shape[-1] else 0)
+        inv_w = np.where(absw > tol, 1 / np.where(absw > tol, w, 1), 0).astype(w.dtype)
+        r = (v * inv_w[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+        return finish_out(wrap(r.astype(a.dtype, copy=False)), out)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    tol = _tolerances(a, atol, rtol, s[..., :1] if s.shape[-1] else 0)
+    inv_s = np.where(s > tol, 1 / np.where(s > tol, s, 1), 0).astype(s.dtype)
+    r = np.conj(np.swapaxes(vh, -1, -2)) @ (inv_s[..., :, None] * np.conj(np.swapaxes(u, -1, -2)))
+    return finish_out(wrap(r.astype(a.dtype, copy=False)), out)
+
+
+@method()
+def pinverse(input, rcond=1e-15):
+    return linalg_pinv(input, rtol=rcond)
+
+
+def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    a = A._data
+    _check_matrix("linalg.matrix_rank", a, square=False)
+    _check_float("linalg.matrix_rank", a)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    if hermitian:
+        s = np.abs(np.linalg.eigvalsh(a))
+        s_max = s.max(-1, keepdims=True) if s.shape[-1] else 0
+    else:
+        s = np.linalg.svd(a, compute_uv=False)
+        s_max = s[..., :1] if s.shape[-1] else 0
+    tol_v = _tolerances(a, atol, rtol, s_max)
+    return finish_out(wrap(np.asarray(np.sum(s > tol_v, axis=-1), dtype=np.int64)), out)
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def linalg_lstsq(A, B, rcond=None, *, driver=None):
+    a, b = A._data, B._data
+    if driver is None:
+        driver = "gelsy"
+    if driver not in _DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    _check_float("torch.linalg.lstsq", a)
+    if a.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {_label(a.dtype)} and other's dtype {_label(b.dtype)}")
+    vector = b.ndim == a.ndim - 1
+    rhs = b[..., None] if vector else b
+    m, n = a.shape[-2:]
+    if rhs.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2). Got {m} and "
+                           f"{rhs.shape[-2]}")
+    batch = broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    a_b = np.broadcast_to(a, batch + a.shape[-2:])
+    rhs_b = np.broadcast_to(rhs, batch + rhs.shape[-2:])
+    # minimum-norm solution through one batched SVD (what gelsy/gelsd/gelss return for any rank)
+    u, s, vh = np.linalg.svd(a_b, full_matrices=False)
+    eps = np.finfo(_real_dtype(a.dtype)).eps
+    rc = eps * max(m, n) if rcond is None or rcond < 0 else rcond
+    tol = rc * (s[..., :1] if s.shape[-1] else 0)
+    keep = s > tol
+    inv_s = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(s.dtype)
+    x = np.conj(np.swapaxes(vh, -1, -2)) @ (inv_s[..., :, None] * (np.conj(np.swapaxes(u, -1, -2)) @ rhs_b))
+    x = x.astype(a.dtype, copy=False)
+    rank = np.sum(keep, axis=-1).astype(np.int64)
+    real = _real_dtype(a.dtype)
+    if driver != "gelsy" and m > n and (driver == "gels" or np.all(rank == n)):
+        residual = np.abs(a_b @ x - rhs_b)
+        residuals = np.sum(residual * residual, axis=-2).astype(real)
+    else:
+        residuals = np.empty(0, real)
+    rank_out = np.empty(0, np.int64) if driver == "gels" else rank
+    svals = s.astype(real) if driver in ("gelsd", "gelss") else np.empty(0, real)
+    solution = x[..., 0] if vector else x
+    return _Lstsq(wrap(np.ascontiguousarray(solution)), wrap(np.asarray(residuals)), wrap(np.asarray(rank_out)),
+                  wrap(np.asarray(svals)))
+
+
+# powers, exponential, products of many -----------------------------------------------------------------
+
+
+def linalg_matrix_power(A, n, *, out=None):
+    a = A._data
+    _check_matrix("linalg.matrix_power", a)
+    if n < 0:
+        a = linalg_inv(A)._data
+        n = -n
+    if n == 0:
+        r = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+        return finish_out(wrap(r), out)
+    if n == 1:
+        return finish_out(wrap(a.copy()), out)
+    if a.dtype.kind == "b":
+        raise _not_implemented("addmm_impl_cpu_" if a.ndim == 2 else "bmm", a.dtype)
+    result, power = None, a
+    while True:  # binary exponentiation: log2(n) batched products
+        if n & 1:
+            result = power if result is None else _product(result, power)
+        n >>= 1
+        if not n:
+            break
+        power = _product(power, power)
+    return finish_out(wrap(result), out)
+
+
+@method()
+def matrix_power(input, n):
+    return linalg_matrix_power(input, n)
+
+
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+           10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def linalg_matrix_exp(A):
+    a = A._data
+    _check_matrix("linalg.matrix_exp", a)
+    if a.dtype.kind in "biu":
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
+                           f"{_label(a.dtype)}")
+    dt = a.dtype
+    work = a.astype(np.complex128 if dt.kind == "c" else np.float64)
+    n = a.shape[-1]
+    if a.size == 0:
+        return wrap(a.copy())
+    # scaling and squaring with the [13/13] Pade approximant (Higham 2005), each matrix scaled by its own 2^-s
+    norm1 = np.abs(work).sum(-2).max(-1)
+    steps = np.maximum(0, np.ceil(np.log2(np.maximum(norm1, 1e-300) / _THETA13))).astype(np.int64)
+    steps = np.where(np.isfinite(norm1), steps, 0)
+    x = work / (2.0 ** steps)[..., None, None]
+    b = _PADE13
+    ident = np.broadcast_to(np.eye(n), x.shape)
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2 + b[1] * ident)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * ident
+    r = np.linalg.solve(v - u, v + u)
+    for k in range(int(steps.max()) if steps.size else 0):
+        squared = r @ r
+        r = np.where((steps > k)[..., None, None], squared, r)
+    return wrap(r.astype(dt))
+
+
+@method()
+def matrix_exp(input):
+    return linalg_matrix_exp(input)
+
+
+def linalg_multi_dot(tensors, *, out=None):
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    arrays = [t._data for t in tensors]
+    last = len(arrays) - 1
+    if arrays[0].ndim not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the first tensor must be 1D or 2D but got {arrays[0].ndim}D")
+    if arrays[last].ndim not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the last tensor must be 1D or 2D but got {arrays[last].ndim}D")
+    for i in range(1, last):
+        if arrays[i].ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {arrays[i].ndim}D")
+    dt = arrays[0].dtype
+    for i, arr in enumerate(arrays[1:], 1):
+        if arr.dtype != dt:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {_ctype(dt)} and "
+                               f"tensor {i} {_ctype(arr.dtype)}")
+    mats = [arrays[0][None] if arrays[0].ndim == 1 else arrays[0]]
+    mats += arrays[1:last]
+    mats.append(arrays[last][:, None] if arrays[last].ndim == 1 else arrays[last])
+    for i in range(last):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(mats[i].shape)} and "
+                               f"{list(mats[i + 1].shape)} cannot be multiplied")
+    if dt.kind == "b":
+        raise _not_implemented("addmm_impl_cpu_", dt)
+    r = np.linalg.multi_dot([_opmath(m) for m in mats]).astype(dt, copy=False)
+    shape = [s for s, keep in ((r.shape[0], arrays[0].ndim == 2), (r.shape[1], arrays[last].ndim == 2)) if keep]
+    return finish_out(wrap(np.asarray(r.reshape(shape))), out)
+
+
+def linalg_vecdot(x, y, *, dim=-1, out=None):
+    a, b = x._data, y._data
+    if a.dtype.kind in "biu":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{_label(a.dtype)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{_label(a.dtype)} and y of type {_label(b.dtype)} instead")
+    shape = broadcast_shapes(a.shape, b.shape)
+    d = wrap_dim(dim, len(shape))
+    xa = np.conj(a) if a.dtype.kind == "c" else a
+    r = np.sum(_opmath(xa) * _opmath(b), axis=d - len(shape))
+    return finish_out(wrap(np.asarray(r).astype(a.dtype, copy=False)), out)
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    a = A._data
+    d1, d2 = wrap_dim(dim1, a.ndim), wrap_dim(dim2, a.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return view_of(A, np.diagonal(a, offset, d1, d2))
+
+
+def linalg_householder_product(A, tau, *, out=None):
+    """Q from Householder reflectors (LAPACK orgqr): H_1 H_2 ... H_k applied to the first n columns of I."""
+    a, t = A._data, tau._data
+    m, n = a.shape[-2:]
+    k = t.shape[-1]
+    q = np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy()
+    rows = np.arange(m)
+    for i in range(k - 1, -1, -1):  # k reflectors, each one batched rank-1 update
+        v = np.where(rows > i, a[..., :, i], 0).astype(a.dtype)
+        v[..., i] = 1
+        w = np.einsum("...i,...ij->...j", np.conj(v), q)
+        q -= t[..., i, None, None] * v[..., :, None] * w[..., None, :]
+    return finish_out(wrap(q), out)
+
+
+def linalg_tensorinv(A, ind=2, *, out=None):
+    a = A._data
+    rows = math.prod(a.shape[:ind])
+    cols = math.prod(a.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    inv = linalg_inv(wrap(a.reshape(rows, cols)))._data
+    return finish_out(wrap(inv.reshape(a.shape[ind:] + a.shape[:ind])), out)
+
+
+def linalg_tensorsolve(A, B, dims=None, *, out=None):
+    a, b = A._data, B._data
+    if dims is not None:
+        dims = [wrap_dim(d, a.ndim) for d in dims]
+        rest = [d for d in range(a.ndim) if d not in dims]
+        a = np.transpose(a, rest + dims)
+    rows = b.size
+    sol_shape = a.shape[b.ndim:]
+    x = linalg_solve(wrap(np.ascontiguousarray(a).reshape(rows, -1)), wrap(b.reshape(rows)))._data
+    return finish_out(wrap(x.reshape(sol_shape)), out)
