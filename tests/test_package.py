@@ -1,5 +1,6 @@
 """Package-level rules: ember never imports torch, starts fast, and reports its version."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,12 @@ ROOT = Path(ember.__file__).resolve().parent
 
 def test_ember_never_imports_torch():
     def imports_torch(path):
-        return any(line.lstrip().startswith(("import torch", "from torch")) for line in path.read_text().splitlines())
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(n == "torch" or n.startswith("torch.") for n in names):
+                return True
+        return False
 
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py") if imports_torch(p)]
     assert offenders == []
