@@ -36,11 +36,18 @@ class dtype:
     def is_signed(self):
         return self._signed
 
+    @property
+    def scalar_type_name(self):
+        """PyTorch's C++ name of this scalar type ('Float', 'Long', ...), as its error messages print it."""
+        return _SCALAR_TYPE_NAMES[self._name]
+
     def to_real(self):
         return {"complex64": float32, "complex128": float64}.get(self._name, self)
 
     def to_complex(self):
-        return {"float32": complex64, "float64": complex128, "float16": complex64}.get(self._name, self)
+        # float16 has complex32 in PyTorch, which ember lacks; bfloat16 has no complex partner and goes to complex64
+        return {"float32": complex64, "float64": complex128, "float16": complex64, "bfloat16": complex64}.get(
+            self._name, self)
 
     def __repr__(self):
         return "torch." + self._name
@@ -68,6 +75,12 @@ float32 = dtype("float32", np.float32, _FLOAT, True)
 float64 = dtype("float64", np.float64, _FLOAT, True)
 complex64 = dtype("complex64", np.complex64, _COMPLEX, True)
 complex128 = dtype("complex128", np.complex128, _COMPLEX, True)
+
+_SCALAR_TYPE_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
 
 ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 ALIASES = {

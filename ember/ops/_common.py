@@ -77,8 +77,8 @@ def finish_out(result, out):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     res = result._data
     if not _dtype.can_cast(from_numpy_dtype(res.dtype), out.dtype):
-        raise RuntimeError(f"result type {from_numpy_dtype(res.dtype)._name.capitalize()} can't be cast to the "
-                           f"desired output type {out.dtype._name.capitalize()}")
+        raise RuntimeError(f"result type {from_numpy_dtype(res.dtype).scalar_type_name} can't be cast to the "
+                           f"desired output type {out.dtype.scalar_type_name}")
     if out._data.shape != res.shape:
         out._data = np.empty(res.shape, out._data.dtype)
     np.copyto(out._data, res, casting="unsafe")

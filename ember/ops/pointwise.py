@@ -11,14 +11,19 @@ import warnings
 from .. import _dtype
 from .._backend import np
 from .._dtype import result_dtype, scalar_dtype
-from ._common import Tensor, finish_out, from_numpy_dtype, method, promote_operands, wrap
+from ._common import (
+    Tensor,
+    broadcast_error,
+    broadcast_shapes,
+    finish_out,
+    from_numpy_dtype,
+    method,
+    promote_operands,
+    wrap,
+)
 
-__all__ = [
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
-    "fmod", "pow", "neg", "negative", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
-    "less_equal", "not_equal", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
-    "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not", "abs", "absolute", "exp",
-    "log", "sqrt", "sigmoid", "tanh", "result_type",
+__all__ = [  # extended below, family by family
+    "result_type",
 ]
 
 # NumPy reports floating-point edge cases (1/0, overflow, nan) as warnings; PyTorch never does. The filter only
@@ -84,49 +89,82 @@ def _half_to_float(x):
     return x.astype(_F32) if isinstance(x, np.ndarray) and x.dtype in _HALF_TYPES else x
 
 
+def _apply2(ufunc, x, y, dt):
+    """ufunc(x, y) as an array of dtype dt: half types computed in float32, PyTorch's broadcast error."""
+    try:
+        if dt in _HALF_TYPES:
+            return np.asarray(ufunc(_half_to_float(x), _half_to_float(y))).astype(dt)
+        return np.asarray(ufunc(x, y))
+    except ValueError:
+        raise broadcast_error(np.shape(x), np.shape(y)) from None
+
+
+def _data(value, fn_name, position=1, arg="input"):
+    """The array of a Tensor argument; PyTorch's TypeError for anything else."""
+    try:
+        return value._data
+    except AttributeError:
+        raise TypeError(f"{fn_name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}") from None
+
+
+def _need_tensor(value, fn_name, position=2, arg="other"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn_name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
 def _binary(ufunc, a, b, out=None):
     x, y, dt = _operands(a, b)
-    if dt in _HALF_TYPES:  # compute in float32, round once (PyTorch's opmath for half types)
-        r = ufunc(_half_to_float(x), _half_to_float(y)).astype(dt)
-    else:
-        r = ufunc(x, y)
+    try:
+        if dt in _HALF_TYPES:  # compute in float32, round once (PyTorch's opmath for half types)
+            r = ufunc(_half_to_float(x), _half_to_float(y)).astype(dt)
+        else:
+            r = ufunc(x, y)
+    except ValueError:
+        raise broadcast_error(np.shape(x), np.shape(y)) from None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     return finish_out(wrap(r), out) if out is not None else wrap(r)
 
 
-_TYPE_LABEL = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
-    "complex128": "ComplexDouble",
-}
-
-
 def type_label(np_dtype):
     """PyTorch's C++ scalar-type name ('Float', 'Long', ...) used in "not implemented for" errors."""
-    return _TYPE_LABEL[from_numpy_dtype(np_dtype)._name]
+    return from_numpy_dtype(np_dtype).scalar_type_name
 
 
 def not_implemented(kernel, np_dtype):
-    return RuntimeError(f'"{kernel}" not implemented for \'{type_label(np_dtype)}\'')
+    return NotImplementedError(f'"{kernel}" not implemented for \'{type_label(np_dtype)}\'')
 
 
 # -------------------------------------------------------------------------------------------------------
 # arithmetic
 
 
+def _scaled(input, other, alpha):
+    """other * alpha, with PyTorch's checks on alpha's type."""
+    kind = promote_operands(input, other)._category
+    if kind < 2 and isinstance(alpha, (float, complex)) or kind < 3 and isinstance(alpha, complex):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
+                           if kind < 2 else "For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+    if kind and type(alpha) is builtins.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
 @method("add", "__add__", "__radd__")
 def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    if alpha != 1 or type(alpha) is not int:
+        other = _scaled(input, other, alpha)
     return _binary(np.add, input, other, out)
 
 
 @method("sub", "subtract", "__sub__")
 def sub(input, other, *, alpha=1, out=None):
-    if alpha != 1:
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     _check_not_bool_sub(input, other)
+    if alpha != 1 or type(alpha) is not int:
+        other = _scaled(input, other, alpha)
     return _binary(np.subtract, input, other, out)
 
 
@@ -134,12 +172,14 @@ subtract = sub
 
 
 def _check_not_bool_sub(a, b):
-    def is_bool(v):
-        return v._data.dtype.kind == "b" if isinstance(v, Tensor) else type(v) is builtins.bool
-
-    if is_bool(a) and is_bool(b):
+    a_bool = a._data.dtype.kind == "b" if isinstance(a, Tensor) else type(a) is builtins.bool
+    b_bool = b._data.dtype.kind == "b" if isinstance(b, Tensor) else type(b) is builtins.bool
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
                            "or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def _rsub(self, other):
@@ -163,13 +203,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         x, y, dt = _operands(input, other)
         if dt.kind in "biu":
             dt = _dtype.get_default_dtype()._np
-            x = x.astype(dt) if isinstance(x, np.ndarray) else x
-            y = y.astype(dt) if isinstance(y, np.ndarray) else y
-        if dt in _HALF_TYPES:
-            r = np.true_divide(_half_to_float(x), _half_to_float(y)).astype(dt)
-        else:
-            r = np.true_divide(x, y)
-        r = wrap(np.asarray(r))
+            x = x.astype(dt) if isinstance(x, np.ndarray) else dt.type(x)
+            y = y.astype(dt) if isinstance(y, np.ndarray) else dt.type(y)
+        r = wrap(_apply2(np.true_divide, x, y, dt))
         return finish_out(r, out) if out is not None else r
     if rounding_mode == "floor":
         return floor_divide(input, other, out=out)
@@ -200,10 +236,11 @@ def _divide_trunc(a, b, out):
         if dt.kind == "b":
             raise not_implemented("div_trunc_cpu", dt)
         _check_int_divisor(y, dt)
-        q = np.floor_divide(x, y)
+        q = _apply2(np.floor_divide, x, y, dt)
         q = np.asarray(q + ((q < 0) & (q * y != x)).astype(dt))
     else:
-        q = np.trunc(np.true_divide(_half_to_float(x), _half_to_float(y))).astype(dt)
+        q = np.trunc(_apply2(np.true_divide, _half_to_float(x), _half_to_float(y), _F32 if dt in _HALF_TYPES
+                             else dt)).astype(dt)
     return finish_out(wrap(np.asarray(q)), out)
 
 
@@ -215,11 +252,7 @@ def floor_divide(input, other, *, out=None):
     if dt.kind == "c":
         raise not_implemented("div_floor_cpu", dt)
     _check_int_divisor(y, dt)
-    if dt in _HALF_TYPES:
-        r = np.floor_divide(_half_to_float(x), _half_to_float(y)).astype(dt)
-    else:
-        r = np.floor_divide(x, y)
-    return finish_out(wrap(np.asarray(r)), out)
+    return finish_out(wrap(_apply2(np.floor_divide, x, y, dt)), out)
 
 
 def _rfloordiv(self, other):
@@ -235,11 +268,7 @@ def remainder(input, other, *, out=None):
     if dt.kind in "bc":
         raise not_implemented("remainder_cpu", dt)
     _check_int_divisor(y, dt)
-    if dt in _HALF_TYPES:
-        r = np.remainder(_half_to_float(x), _half_to_float(y)).astype(dt)
-    else:
-        r = np.remainder(x, y)
-    return finish_out(wrap(np.asarray(r)), out)
+    return finish_out(wrap(_apply2(np.remainder, x, y, dt)), out)
 
 
 def _rmod(self, other):
@@ -255,29 +284,27 @@ def fmod(input, other, *, out=None):
     if dt.kind in "bc":
         raise not_implemented("fmod_cpu", dt)
     _check_int_divisor(y, dt)
-    return _binary(np.fmod, input, other, out)
+    return finish_out(wrap(_apply2(np.fmod, x, y, dt)), out)
 
 
 @method("pow", "__pow__")
 def pow(input, exponent, *, out=None):
     x, y, dt = _operands(input, exponent)
     if dt.kind == "b":
+        if type(exponent) is builtins.bool:  # x ** True is x, x ** False is all True
+            return finish_out(wrap(x.copy() if exponent else np.ones(x.shape, bool)), out)
         raise not_implemented("pow", dt)
     if dt.kind in "iu":
         if np.any(np.asarray(y) < 0):
             if not isinstance(exponent, Tensor):
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
             # integer base to a negative integer power: 1 for base 1, +-1 for base -1, else 0 (as C++ pow)
-            yb = np.broadcast_to(y, np.broadcast_shapes(np.shape(x), np.shape(y)))
+            yb = np.broadcast_to(y, broadcast_shapes(np.shape(x), np.shape(y)))
             neg = yb < 0
             r = np.power(x, np.where(neg, 0, yb))
             r = np.where(neg, np.where(x == 1, 1, np.where(x == -1, np.where(yb % 2 == 0, 1, -1), 0)), r).astype(dt)
             return finish_out(wrap(np.asarray(r)), out)
-    if dt in _HALF_TYPES:
-        r = np.power(_half_to_float(x), _half_to_float(y)).astype(dt)
-    else:
-        r = np.power(x, y)
-    return finish_out(wrap(np.asarray(r)), out)
+    return finish_out(wrap(_apply2(np.power, x, y, dt)), out)
 
 
 def _rpow(self, other):
@@ -292,11 +319,13 @@ Tensor.__rpow__ = _rpow
 
 
 def _compare(ufunc, kernel, a, b, out, ordered=True):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{kernel.removesuffix('_cpu')}() received an invalid combination of arguments - got "
+                        f"({type(a).__name__}, {type(b).__name__})")
     x, y, dt = _operands(a, b)
     if ordered and dt.kind == "c":
         raise not_implemented(kernel, dt)
-    r = ufunc(x, y)
-    return finish_out(wrap(np.asarray(r)), out)
+    return finish_out(wrap(_apply2(ufunc, x, y, None)), out)
 
 
 @method("eq", "__eq__")
@@ -340,7 +369,7 @@ def _bitwise(ufunc, kernel, a, b, out):
     x, y, dt = _operands(a, b)
     if dt.kind not in "biu":
         raise not_implemented(kernel, dt)
-    return finish_out(wrap(np.asarray(ufunc(x, y))), out)
+    return finish_out(wrap(_apply2(ufunc, x, y, None)), out)
 
 
 @method("bitwise_and", "__and__", "__rand__")
@@ -358,29 +387,58 @@ def bitwise_xor(input, other, *, out=None):
     return _bitwise(np.bitwise_xor, "bitwise_xor_cpu", input, other, out)
 
 
+def _shift_left(x, y):
+    bits = np.asarray(x).dtype.itemsize * 8
+    y = np.asarray(y)
+    in_range = (y >= 0) & (y < bits)
+    return np.where(in_range, np.left_shift(x, np.where(in_range, y, 0)), 0).astype(np.asarray(x).dtype)
+
+
+def _shift_right(x, y):
+    x = np.asarray(x)
+    bits = x.dtype.itemsize * 8
+    y = np.asarray(y)
+    in_range = (y >= 0) & (y < bits)
+    overflow = np.where(x < 0, -1, 0) if x.dtype.kind == "i" else 0  # shifting everything out leaves the sign
+    return np.where(in_range, np.right_shift(x, np.where(in_range, y, 0)), overflow).astype(x.dtype)
+
+
+_shift_left.__name__, _shift_right.__name__ = "bitwise_left_shift", "bitwise_right_shift"
+
+
 @method("bitwise_left_shift", "__lshift__")
 def bitwise_left_shift(input, other, *, out=None):
-    return _bitwise(np.left_shift, "lshift_cpu", input, other, out)
+    x, y, dt = _operands(input, other)
+    if dt.kind not in "iu":
+        raise not_implemented("lshift_cpu", dt)
+    return finish_out(wrap(_apply2(_shift_left, x, y, dt).astype(dt)), out)
 
 
 @method("bitwise_right_shift", "__rshift__")
 def bitwise_right_shift(input, other, *, out=None):
-    return _bitwise(np.right_shift, "rshift_cpu", input, other, out)
+    x, y, dt = _operands(input, other)
+    if dt.kind not in "iu":
+        raise not_implemented("rshift_cpu", dt)
+    return finish_out(wrap(_apply2(_shift_right, x, y, dt).astype(dt)), out)
+
+
+Tensor.__rlshift__ = lambda self, other: bitwise_left_shift(other, self)
+Tensor.__rrshift__ = lambda self, other: bitwise_right_shift(other, self)
 
 
 @method("bitwise_not", "__invert__")
 def bitwise_not(input, *, out=None):
-    x = input._data
+    x = _data(input, "bitwise_not")
     if x.dtype.kind not in "biu":
         raise not_implemented("bitwise_not_cpu", x.dtype)
     return finish_out(wrap(np.asarray(np.invert(x))), out)
 
 
 def _logical(ufunc, a, b, out):
-    x = a._data if isinstance(a, Tensor) else np.asarray(a)
-    y = b._data if isinstance(b, Tensor) else np.asarray(b)
-    r = wrap(np.asarray(ufunc(x, y)))
-    return finish_out(r, out)
+    name = ufunc.__name__
+    x = _data(a, name)
+    y = _data(b, name, 2, "other")
+    return finish_out(wrap(_apply2(ufunc, x, y, None)), out)
 
 
 @method()
@@ -400,16 +458,16 @@ def logical_xor(input, other, *, out=None):
 
 @method()
 def logical_not(input, *, out=None):
-    return finish_out(wrap(np.asarray(np.logical_not(input._data))), out)
+    return finish_out(wrap(np.asarray(np.logical_not(_data(input, "logical_not")))), out)
 
 
 # -------------------------------------------------------------------------------------------------------
-# unary
+# unary ops that keep the input's dtype
 
 
 @method("neg", "negative", "__neg__")
 def neg(input, *, out=None):
-    x = input._data
+    x = _data(input, "neg")
     if x.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -419,25 +477,156 @@ def neg(input, *, out=None):
 negative = neg
 
 
-def _pos(self):
-    if self._data.dtype.kind == "b":
+@method("positive", "__pos__")
+def positive(input):
+    if _data(input, "positive").dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
-    return self
-
-
-Tensor.__pos__ = _pos
-Tensor.positive = _pos
+    return input
 
 
 @method("abs", "absolute", "__abs__")
 def abs(input, *, out=None):
-    x = input._data
+    x = _data(input, "abs")
     if x.dtype.kind == "b":
         raise not_implemented("abs_cpu", x.dtype)
     return finish_out(wrap(np.asarray(np.abs(x))), out)
 
 
 absolute = abs
+
+
+def _real_sign(x):
+    # (0 < x) - (x < 0): 0 for NaN, as PyTorch's sign kernel
+    return (np.greater(x, 0).astype(x.dtype) - np.less(x, 0).astype(x.dtype)).astype(x.dtype)
+
+
+@method()
+def sign(input, *, out=None):
+    x = _data(input, "sign")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead.")
+    r = x.copy() if x.dtype.kind == "b" else _real_sign(x)
+    return finish_out(wrap(np.asarray(r)), out)
+
+
+@method()
+def sgn(input, *, out=None):
+    x = _data(input, "sgn")
+    if x.dtype.kind != "c":
+        return sign(input, out=out)
+    mag = np.abs(x)
+    r = np.where(mag == 0, 0, x / np.where(mag == 0, 1, mag)).astype(x.dtype)
+    return finish_out(wrap(np.asarray(r)), out)
+
+
+@method()
+def signbit(input, *, out=None):
+    x = _data(input, "signbit")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
+    r = np.zeros(x.shape, bool) if x.dtype.kind in "bu" else np.signbit(_half_to_float(x))
+    return finish_out(wrap(np.asarray(r)), out)
+
+
+@method()
+def square(input, *, out=None):
+    x = _data(input, "square")
+    if x.dtype.kind == "b":
+        return pow(input, 2, out=out)  # bool ** 2 promotes to int64
+    return finish_out(wrap(np.asarray(np.square(x))), out)
+
+
+def _rounding(name, ufunc, kernel):
+    """floor/ceil/trunc: the identity on integers, refused on bool."""
+
+    def fn(input, *, out=None):
+        x = _data(input, name)
+        kind = x.dtype.kind
+        if kind in "iu":
+            return finish_out(wrap(x.copy()), out)
+        if kind in "bc":
+            raise not_implemented(kernel, x.dtype)
+        return finish_out(wrap(np.asarray(ufunc(x))), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input, *, out=None) -> Tensor"
+    return fn
+
+
+floor = method()(_rounding("floor", np.floor, "floor_vml_cpu"))
+ceil = method()(_rounding("ceil", np.ceil, "ceil_vml_cpu"))
+trunc = method("trunc", "fix")(_rounding("trunc", np.trunc, "trunc_vml_cpu"))
+fix = trunc
+
+
+@method()
+def round(input, *, decimals=0, out=None):
+    x = _data(input, "round")
+    kind = x.dtype.kind
+    if kind in "bc" or (kind in "iu" and decimals != 0):
+        raise not_implemented("round_cpu", x.dtype)
+    if kind in "iu":
+        return finish_out(wrap(x.copy()), out)
+    if decimals == 0:
+        return finish_out(wrap(np.asarray(np.rint(x))), out)
+    work = _half_to_float(x)
+    scale = work.dtype.type(10.0 ** builtins.abs(decimals))
+    r = np.rint(work * scale) / scale if decimals > 0 else np.rint(work / scale) * scale
+    return finish_out(wrap(np.asarray(r).astype(x.dtype)), out)
+
+
+@method()
+def frac(input, *, out=None):
+    x = _data(input, "frac")
+    if x.dtype.kind not in "f" and x.dtype != _HALF_TYPES[1]:
+        raise not_implemented("frac_cpu", x.dtype)
+    return finish_out(wrap(np.asarray(x - np.trunc(x))), out)
+
+
+@method()
+def conj(input):
+    x = _data(input, "conj")
+    return wrap(np.conj(x)) if x.dtype.kind == "c" else input
+
+
+@method()
+def conj_physical(input, *, out=None):
+    x = _data(input, "conj_physical")
+    return finish_out(wrap(np.asarray(np.conj(x)) if x.dtype.kind == "c" else x.copy()), out)
+
+
+@method()
+def resolve_conj(input):
+    return input
+
+
+@method()
+def resolve_neg(input):
+    return input
+
+
+def real(input):
+    _data(input, "real")
+    return input.real
+
+
+def imag(input):
+    _data(input, "imag")
+    return input.imag
+
+
+@method()
+def angle(input, *, out=None):
+    x = _data(input, "angle")
+    if x.dtype.kind == "c":
+        return finish_out(wrap(np.asarray(np.angle(x))), out)
+    r = float_unary(lambda v: np.where(np.isnan(v), v, np.where(v < 0, v.dtype.type(np.pi), v.dtype.type(0))), x)
+    return finish_out(wrap(r), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# floating-point math: integer and bool inputs give the default dtype, half types compute in float32
 
 
 def float_unary(ufunc, x):
@@ -451,32 +640,544 @@ def float_unary(ufunc, x):
     return np.asarray(ufunc(x))
 
 
-@method()
-def exp(input, *, out=None):
-    return finish_out(wrap(float_unary(np.exp, input._data)), out)
+def _math(name, ufunc, complex_ok=True):
+    def fn(input, *, out=None):
+        x = _data(input, name)
+        if not complex_ok and x.dtype.kind == "c":
+            raise not_implemented(f"{name}_cpu", x.dtype)
+        return finish_out(wrap(float_unary(ufunc, x)), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input, *, out=None) -> Tensor, elementwise."
+    return method(name)(fn)
 
 
-@method()
-def log(input, *, out=None):
-    return finish_out(wrap(float_unary(np.log, input._data)), out)
-
-
-@method()
-def sqrt(input, *, out=None):
-    return finish_out(wrap(float_unary(np.sqrt, input._data)), out)
-
-
-@method()
-def tanh(input, *, out=None):
-    return finish_out(wrap(float_unary(np.tanh, input._data)), out)
+def _rsqrt(x):
+    return np.reciprocal(np.sqrt(x))
 
 
 def _sigmoid(x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + np.exp(-x))
     # exp of the negative magnitude never overflows: sigmoid(x) = 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _sinc(x):
+    px = x * x.dtype.type(np.pi)
+    with np.errstate(all="ignore"):
+        return np.where(x == 0, x.dtype.type(1), np.sin(px) / px)
+
+
+exp = _math("exp", np.exp)
+exp2 = _math("exp2", np.exp2)
+expm1 = _math("expm1", np.expm1)
+log = _math("log", np.log)
+log2 = _math("log2", np.log2)
+log10 = _math("log10", np.log10)
+log1p = _math("log1p", np.log1p)
+sqrt = _math("sqrt", np.sqrt)
+rsqrt = _math("rsqrt", _rsqrt)
+reciprocal = _math("reciprocal", np.reciprocal)
+sin = _math("sin", np.sin)
+cos = _math("cos", np.cos)
+tan = _math("tan", np.tan)
+asin = _math("asin", np.arcsin)
+acos = _math("acos", np.arccos)
+atan = _math("atan", np.arctan)
+sinh = _math("sinh", np.sinh)
+cosh = _math("cosh", np.cosh)
+tanh = _math("tanh", np.tanh)
+asinh = _math("asinh", np.arcsinh)
+acosh = _math("acosh", np.arccosh)
+atanh = _math("atanh", np.arctanh)
+sigmoid = _math("sigmoid", _sigmoid)
+sinc = _math("sinc", _sinc)
+deg2rad = _math("deg2rad", np.deg2rad, complex_ok=False)
+rad2deg = _math("rad2deg", np.rad2deg, complex_ok=False)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+for _alias, _fn in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh), ("arccosh", acosh),
+                    ("arctanh", atanh)):
+    setattr(Tensor, _alias, _fn)
+
+
 @method()
-def sigmoid(input, *, out=None):
-    return finish_out(wrap(float_unary(_sigmoid, input._data)), out)
+def logit(input, eps=None, *, out=None):
+    x = _data(input, "logit")
+
+    def kernel(v):
+        if eps is not None:
+            v = np.clip(v, eps, 1 - eps)
+        with np.errstate(all="ignore"):
+            return np.log(v / (1 - v))
+
+    return finish_out(wrap(float_unary(kernel, x)), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# predicates
+
+
+def _predicate(name, float_test, int_value):
+    def fn(input):
+        x = _data(input, name)
+        if x.dtype.kind in "biu":
+            return wrap(np.full(x.shape, int_value))
+        return wrap(np.asarray(float_test(x)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input) -> Tensor of bool"
+    return method(name)(fn)
+
+
+isnan = _predicate("isnan", np.isnan, False)
+isinf = _predicate("isinf", np.isinf, False)
+isfinite = _predicate("isfinite", np.isfinite, True)
+isposinf = _predicate("isposinf", np.isposinf, False)
+isneginf = _predicate("isneginf", np.isneginf, False)
+isreal = _predicate("isreal", lambda x: x.imag == 0 if x.dtype.kind == "c" else np.ones(x.shape, bool), True)
+
+
+@method()
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    x = _data(input, "nan_to_num")
+    if x.dtype.kind in "biu":
+        return finish_out(wrap(x.copy()), out)
+    if x.dtype.kind == "c":
+        parts = [nan_to_num(wrap(np.ascontiguousarray(p)), nan, posinf, neginf)._data for p in (x.real, x.imag)]
+        return finish_out(wrap(np.asarray(parts[0] + 1j * parts[1]).astype(x.dtype)), out)
+    info = _dtype.finfo(from_numpy_dtype(x.dtype))
+    r = x.copy()
+    r[np.isnan(x)] = nan
+    r[np.isposinf(x)] = info.max if posinf is None else posinf
+    r[np.isneginf(x)] = info.min if neginf is None else neginf
+    return finish_out(wrap(r), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# binary math
+
+
+def _float_operands(a, b):
+    """Promote, then move integer/bool results to the default dtype (ops that always give floats)."""
+    x, y, dt = _operands(a, b)
+    if dt.kind in "biu":
+        dt = _dtype.get_default_dtype()._np
+    # scalars become NumPy scalars of the result dtype, so that e.g. log(2) stays in float32
+    x = (x if x.dtype == dt else x.astype(dt)) if isinstance(x, np.ndarray) else dt.type(x)
+    y = (y if y.dtype == dt else y.astype(dt)) if isinstance(y, np.ndarray) else dt.type(y)
+    return x, y, dt
+
+
+def _float_binary(name, ufunc, tensor_other=False, complex_ok=False, int_ok=True):
+    def fn(input, other, *, out=None):
+        if tensor_other:
+            _data(input, name)
+            _need_tensor(other, name)
+        if int_ok:
+            x, y, dt = _float_operands(input, other)
+        else:
+            x, y, dt = _operands(input, other)
+            if dt.kind in "biu":
+                raise not_implemented(f"{name}_cpu", dt)
+        if not complex_ok and dt.kind == "c":
+            raise not_implemented(f"{name}_cpu", dt)
+        return finish_out(wrap(_apply2(ufunc, x, y, dt)), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input, other, *, out=None) -> Tensor, elementwise."
+    return method(name)(fn)
+
+
+def _logaddexp(x, y):
+    hi = np.maximum(x, y)
+    with np.errstate(all="ignore"):
+        r = hi + np.log1p(np.exp(-np.abs(x - y)))
+    return np.where(x == y, x + np.log(x.dtype.type(2)), r)  # equal infinities: avoid inf - inf
+
+
+def _logaddexp2(x, y):
+    hi = np.maximum(x, y)
+    with np.errstate(all="ignore"):
+        r = hi + np.log1p(np.exp2(-np.abs(x - y))) / np.log(x.dtype.type(2))
+    return np.where(x == y, x + 1, r)
+
+
+def _xlogy(x, y):
+    with np.errstate(all="ignore"):
+        r = x * np.log(y)
+    return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0) if hasattr(x, "dtype") else 0.0, r)
+
+
+def _ldexp(x, y):
+    return x * np.exp2(y)
+
+
+atan2 = _float_binary("atan2", np.arctan2, tensor_other=True)
+arctan2 = atan2
+Tensor.arctan2 = atan2
+copysign = _float_binary("copysign", np.copysign)
+hypot = _float_binary("hypot", np.hypot, tensor_other=True, int_ok=False)
+logaddexp = _float_binary("logaddexp", _logaddexp, tensor_other=True, int_ok=False)
+logaddexp2 = _float_binary("logaddexp2", _logaddexp2, tensor_other=True, int_ok=False)
+nextafter = _float_binary("nextafter", np.nextafter, tensor_other=True, int_ok=False)
+ldexp = _float_binary("ldexp", _ldexp, tensor_other=True, complex_ok=True)
+
+
+@method()
+def xlogy(input, other, *, out=None):
+    x, y, dt = _float_operands(input, other)
+    if dt.kind == "c":
+        raise not_implemented("xlogy_cpu", dt)
+    x = np.asarray(x, dt) if not isinstance(x, np.ndarray) else x
+    return finish_out(wrap(_apply2(_xlogy, x, y, dt)), out)
+
+
+@method()
+def float_power(input, exponent, *, out=None):
+    dt = promote_operands(input, exponent)
+    target = _dtype.complex128 if dt.is_complex else _dtype.float64
+    if out is not None and isinstance(out, Tensor) and out.dtype is not target:
+        raise RuntimeError(f"the output given to float_power has dtype {type_label(out._data.dtype)} but the "
+                           f"operation's result requires dtype {type_label(target._np)}")
+    x = input._data.astype(target._np) if isinstance(input, Tensor) else input
+    y = exponent._data.astype(target._np) if isinstance(exponent, Tensor) else exponent
+    return finish_out(wrap(_apply2(np.power, x, y, target._np)), out)
+
+
+def _extremum(name, ufunc, complex_message):
+    def fn(input, other, *, out=None):
+        _data(input, name)
+        _need_tensor(other, name)
+        x, y, dt = _operands(input, other)
+        if dt.kind == "c":
+            raise RuntimeError(complex_message)
+        return finish_out(wrap(_apply2(ufunc, x, y, dt)), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input, other, *, out=None) -> Tensor, elementwise."
+    return method(name)(fn)
+
+
+maximum = _extremum("maximum", np.maximum, "maximum not implemented for complex tensors.")
+minimum = _extremum("minimum", np.minimum, "minimum not implemented for complex tensors.")
+fmax = _extremum("fmax", np.fmax, "fmax not implemented for complex tensors.")
+fmin = _extremum("fmin", np.fmin, "fmin not implemented for complex tensors.")
+
+
+def _integer_binary(name, ufunc):
+    def fn(input, other, *, out=None):
+        _data(input, name)
+        _need_tensor(other, name)
+        x, y, dt = _operands(input, other)
+        if dt.kind not in "iu":
+            raise not_implemented(f"{name}_cpu", dt)
+        return finish_out(wrap(_apply2(ufunc, x, y, dt).astype(dt)), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(input, other, *, out=None) -> Tensor, elementwise."
+    return method(name)(fn)
+
+
+gcd = _integer_binary("gcd", np.gcd)
+lcm = _integer_binary("lcm", np.lcm)
+
+
+@method()
+def heaviside(input, values, *, out=None):
+    x = _data(input, "heaviside")
+    _need_tensor(values, "heaviside", 2, "values")
+    if x.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if x.dtype.kind == "c":
+        raise not_implemented("heaviside_cpu", x.dtype)
+    v = values._data
+
+    def kernel(a, b):
+        return np.where(a == 0, b, a > 0).astype(x.dtype)
+
+    return finish_out(wrap(_apply2(kernel, x, v, None)), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# comparison helpers returning tensors or Python bools
+
+
+@method()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    x = _data(input, "isclose")
+    _need_tensor(other, "isclose")
+    y = other._data
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"{type_label(x.dtype)} did not match {type_label(y.dtype)}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    if x.dtype.kind == "b":
+        return wrap(_apply2(np.equal, x, y, None))
+    work = np.float64 if x.dtype.kind in "iuf" and x.dtype.itemsize == 8 else None
+    xs = _half_to_float(x) if work is None else x.astype(work)
+    ys = _half_to_float(y) if work is None else y.astype(work)
+    if xs.dtype.kind in "iu":
+        xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+
+    def kernel(a, b):
+        with np.errstate(all="ignore"):
+            close = (a == b) | (np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= atol + rtol * np.abs(b)))
+        if equal_nan:
+            close |= np.isnan(a) & np.isnan(b)
+        return close
+
+    return wrap(_apply2(kernel, xs, ys, None))
+
+
+@method()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+@method()
+def equal(input, other):
+    x = _data(input, "equal")
+    _need_tensor(other, "equal")
+    y = other._data
+    if x.shape != y.shape:
+        return False
+    return builtins.bool(np.array_equal(x, y))
+
+
+# -------------------------------------------------------------------------------------------------------
+# clamp, lerp, addcmul, addcdiv
+
+
+@method("clamp", "clip")
+def clamp(input, min=None, max=None, *, out=None):
+    x = _data(input, "clamp")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if (isinstance(min, Tensor) and max is not None and not isinstance(max, Tensor)) or \
+            (isinstance(max, Tensor) and min is not None and not isinstance(min, Tensor)):
+        raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__})")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    bounds = [b for b in (min, max) if b is not None]
+    dt = promote_operands(input, *bounds)._np
+    r = x.astype(dt) if x.dtype != dt else x
+    work = _F32 if dt in _HALF_TYPES else dt
+
+    def as_operand(b):
+        return b._data.astype(work) if isinstance(b, Tensor) else _scalar_as(b, np.dtype(dt))
+
+    r = _half_to_float(r)
+    try:
+        if min is not None:
+            r = np.maximum(r, as_operand(min))
+        if max is not None:
+            r = np.minimum(r, as_operand(max))
+    except ValueError:
+        raise broadcast_error(x.shape, np.shape(as_operand(min if min is not None else max))) from None
+    return finish_out(wrap(np.asarray(r).astype(dt, copy=False)), out)
+
+
+clip = clamp
+
+
+@method()
+def clamp_min(input, min, *, out=None):
+    return clamp(input, min, None, out=out)
+
+
+@method()
+def clamp_max(input, max, *, out=None):
+    return clamp(input, None, max, out=out)
+
+
+@method()
+def lerp(input, end, weight, *, out=None):
+    x = _data(input, "lerp")
+    _need_tensor(end, "lerp", 2, "end")
+    e = end._data
+    if e.dtype != x.dtype:
+        raise RuntimeError(f"expected dtype {from_numpy_dtype(x.dtype)._name.replace('float32', 'float')} for "
+                           f"`end` but got dtype {from_numpy_dtype(e.dtype)._name.replace('float64', 'double')}")
+    if x.dtype.kind not in "fc" and x.dtype != _HALF_TYPES[1]:
+        raise not_implemented("lerp_kernel_scalar" if not isinstance(weight, Tensor) else "lerp_kernel_tensor",
+                              x.dtype)
+    if isinstance(weight, Tensor):
+        w = weight._data
+        if w.ndim and w.dtype != x.dtype:
+            raise RuntimeError(f"expected dtype {from_numpy_dtype(x.dtype)._name} for `weight` but got dtype "
+                               f"{from_numpy_dtype(w.dtype)._name}")
+        w = _half_to_float(w.astype(x.dtype))
+    else:
+        w = weight
+    a, b = _half_to_float(x), _half_to_float(e)
+
+    def kernel(start, stop):
+        diff = stop - start
+        wa = np.asarray(w, start.dtype) if not isinstance(w, np.ndarray) else w
+        return np.where(np.abs(wa) < 0.5, start + wa * diff, stop - diff * (1 - wa))
+
+    shape = broadcast_shapes(a.shape, b.shape, np.shape(w))
+    r = _apply2(kernel, np.broadcast_to(a, shape), np.broadcast_to(b, shape), None)
+    return finish_out(wrap(np.asarray(r).astype(x.dtype)), out)
+
+
+def _addc(name, ufunc, input, tensor1, tensor2, value, out):
+    _data(input, name)
+    _need_tensor(tensor1, name, 2, "tensor1")
+    _need_tensor(tensor2, name, 3, "tensor2")
+    dt = promote_operands(input, tensor1, tensor2)._np
+    if name == "addcdiv" and tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+                           "tensor2), for all dtypes.")
+    work = _F32 if dt in _HALF_TYPES else dt
+    a, b, c = (t._data.astype(work, copy=False) for t in (input, tensor1, tensor2))
+    scale = _scalar_as(value, np.dtype(dt)) if not isinstance(value, Tensor) else value._data.astype(work)
+    if dt.kind in "iu":
+        scale = _int_scalar(int(value), dt)  # value is cast to the integer result type, as PyTorch does
+    try:
+        prod = ufunc(b, c)
+        r = a + np.asarray(scale, work) * prod
+    except ValueError:
+        broadcast_shapes(a.shape, b.shape, c.shape)
+        raise
+    return finish_out(wrap(np.asarray(r).astype(dt, copy=False)), out)
+
+
+@method()
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return _addc("addcmul", np.multiply, input, tensor1, tensor2, value, out)
+
+
+@method()
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    return _addc("addcdiv", np.true_divide, input, tensor1, tensor2, value, out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# special functions (kernels in special.py)
+
+from .special import digamma, erf, erfc, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
+
+# -------------------------------------------------------------------------------------------------------
+# in-place variants: one generic writer, made from each out-of-place function
+
+
+def _write_into(self, res):
+    """Store an op's result array into self in place, with PyTorch's checks, and return self."""
+    dst = self._data
+    if res.shape != dst.shape:
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                           f"{list(res.shape)}")
+    if res.dtype != dst.dtype and not _dtype.can_cast(from_numpy_dtype(res.dtype), from_numpy_dtype(dst.dtype)):
+        raise RuntimeError(f"result type {type_label(res.dtype)} can't be cast to the desired output type "
+                           f"{type_label(dst.dtype)}")
+    if not dst.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+    np.copyto(dst, res, casting="unsafe")
+    self._bump_version()
+    return self
+
+
+def _inplace(fn, name):
+    def fn_(self, *args, **kwargs):
+        return _write_into(self, fn(self, *args, **kwargs)._data)
+
+    fn_.__name__ = fn_.__qualname__ = name
+    fn_.__doc__ = f"In-place version of {fn.__name__}()."
+    return fn_
+
+
+def _inplace_ufunc(fn, ufunc, name, kinds):
+    """An in-place arithmetic method that writes with `ufunc(..., out=self)` when the result dtype is self's
+    (the common case), and otherwise falls back to the generic path and its checks."""
+
+    def fn_(self, other, **kwargs):
+        dst = self._data
+        if not kwargs and dst.dtype.kind in kinds and dst.dtype not in _HALF_TYPES:
+            x, y, dt = _operands(self, other)
+            if dt == dst.dtype and dst.flags.writeable:
+                try:
+                    ufunc(dst, y, out=dst)
+                except ValueError:
+                    pass  # shapes: the generic path raises PyTorch's error
+                else:
+                    self._bump_version()
+                    return self
+        return _write_into(self, fn(self, other, **kwargs)._data)
+
+    fn_.__name__ = fn_.__qualname__ = name
+    fn_.__doc__ = f"In-place version of {fn.__name__}()."
+    return fn_
+
+
+def _float_power_(self, exponent):
+    target = _dtype.complex128 if promote_operands(self, exponent).is_complex else _dtype.float64
+    if self._data.dtype != target._np:
+        raise RuntimeError(f"the base given to float_power_ has dtype {type_label(self._data.dtype)} but the "
+                           f"operation's result requires dtype {type_label(target._np)}")
+    return _write_into(self, float_power(self, exponent)._data)
+
+
+def _polygamma_(self, n):
+    return _write_into(self, polygamma(n, self)._data)
+
+
+_FAST_INPLACE = {"add": (np.add, "biuf"), "sub": (np.subtract, "iuf"), "subtract": (np.subtract, "iuf"),
+                 "mul": (np.multiply, "biuf"), "multiply": (np.multiply, "biuf"), "div": (np.true_divide, "f"),
+                 "divide": (np.true_divide, "f"), "true_divide": (np.true_divide, "f")}
+
+# names with a Tensor.<name>_ method in PyTorch
+_INPLACE_NAMES = (
+    "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow reciprocal neg "
+    "negative abs absolute sign sgn copysign eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+    "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+    "bitwise_left_shift bitwise_right_shift exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square sin cos tan "
+    "asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh arcsinh arccosh arctanh atan2 arctan2 "
+    "hypot sigmoid logit erf erfc erfinv lgamma digamma mvlgamma i0 sinc xlogy deg2rad rad2deg floor ceil trunc "
+    "frac round fix clamp clip clamp_min clamp_max lerp addcmul addcdiv nan_to_num heaviside gcd lcm "
+    "conj_physical nextafter ldexp"
+).split()
+
+for _name in _INPLACE_NAMES:
+    _fn = getattr(Tensor, _name)
+    if _name in _FAST_INPLACE:
+        _ufunc, _kinds = _FAST_INPLACE[_name]
+        setattr(Tensor, _name + "_", _inplace_ufunc(_fn, _ufunc, _name + "_", _kinds))
+    else:
+        setattr(Tensor, _name + "_", _inplace(_fn, _name + "_"))
+Tensor.float_power_ = _float_power_
+Tensor.polygamma_ = _polygamma_
+
+for _dunder, _name in (("__iadd__", "add_"), ("__isub__", "sub_"), ("__imul__", "mul_"), ("__itruediv__", "div_"),
+                       ("__ifloordiv__", "floor_divide_"), ("__imod__", "remainder_"), ("__ipow__", "pow_"),
+                       ("__iand__", "bitwise_and_"), ("__ior__", "bitwise_or_"), ("__ixor__", "bitwise_xor_"),
+                       ("__ilshift__", "bitwise_left_shift_"), ("__irshift__", "bitwise_right_shift_")):
+    setattr(Tensor, _dunder, getattr(Tensor, _name))
+
+__all__ += [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
+    "fmod", "pow", "float_power", "reciprocal", "neg", "negative", "positive", "abs", "absolute", "sign", "sgn",
+    "signbit", "copysign", "square",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "isclose",
+    "allclose", "equal", "maximum", "minimum", "fmax", "fmin",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+    "logical_and", "logical_or", "logical_xor", "logical_not",
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos",
+    "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh",
+    "arctanh", "atan2", "arctan2", "hypot", "sigmoid", "logit", "sinc", "xlogy", "logaddexp", "logaddexp2",
+    "deg2rad", "rad2deg", "nextafter", "ldexp",
+    "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0",
+    "floor", "ceil", "trunc", "fix", "frac", "round", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "addcmul",
+    "addcdiv", "nan_to_num", "isnan", "isinf", "isposinf", "isneginf", "isfinite", "isreal", "heaviside", "gcd",
+    "lcm", "angle", "conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "imag",
+]
