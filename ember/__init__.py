@@ -44,7 +44,7 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .ops.linalg import *
 from .ops.random import *
-from . import autograd, linalg, random, special, testing
+from . import autograd, linalg, nn, random, special, testing
 from .autograd.grad_mode import (
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled,
 )

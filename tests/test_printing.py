@@ -297,16 +297,16 @@ def test_printoptions(options):
 
 
 def test_get_printoptions_roundtrip():
-    assert ember.get_printoptions() == DEFAULTS
+    assert ember._printing.get_printoptions() == DEFAULTS
     ember.set_printoptions(precision=6, linewidth=100, sci_mode=True)
-    saved = ember.get_printoptions()
+    saved = ember._printing.get_printoptions()
     assert saved == dict(DEFAULTS, precision=6, linewidth=100, sci_mode=True)
     ember.set_printoptions(profile="full")
-    assert ember.get_printoptions() == dict(DEFAULTS, threshold=math.inf)  # sci_mode reset to None
+    assert ember._printing.get_printoptions() == dict(DEFAULTS, threshold=math.inf)  # sci_mode reset to None
     ember.set_printoptions(**saved)
-    assert ember.get_printoptions() == saved
+    assert ember._printing.get_printoptions() == saved
     ember.set_printoptions(profile="default")
-    assert ember.get_printoptions() == DEFAULTS
+    assert ember._printing.get_printoptions() == DEFAULTS
     torch.set_printoptions(precision=6, linewidth=100, sci_mode=True)
     from torch._tensor_str import get_printoptions as torch_get_printoptions
     assert torch_get_printoptions() == saved
