@@ -1,0 +1,8 @@
+"""ember.nn.functional (torch.nn.functional): thin re-exports; each op's forward and backward live in ops/."""
+
+from ..ops.activation import *  # noqa: F403
+from ..ops.conv import *  # noqa: F403
+from ..ops.loss import *  # noqa: F403
+from ..ops.nn_misc import *  # noqa: F403
+from ..ops.normalization import *  # noqa: F403
+from ..ops.pooling import *  # noqa: F403

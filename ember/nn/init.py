@@ -1,0 +1,1 @@
+"""ember.nn.init (torch.nn.init): in progress."""

@@ -1,0 +1,3 @@
+"""activation layers (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""batchnorm layers (in progress)."""
+
+__all__ = []

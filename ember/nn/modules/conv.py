@@ -1,0 +1,3 @@
+"""conv layers (in progress)."""
+
+__all__ = []

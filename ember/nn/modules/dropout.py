@@ -1,0 +1,3 @@
+"""dropout layers (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""flatten layers (in progress)."""
+
+__all__ = []

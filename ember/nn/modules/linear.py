@@ -1,0 +1,3 @@
+"""linear layers (in progress)."""
+
+__all__ = []

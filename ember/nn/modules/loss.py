@@ -1,0 +1,3 @@
+"""loss layers (in progress)."""
+
+__all__ = []

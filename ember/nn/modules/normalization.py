@@ -1,0 +1,3 @@
+"""normalization layers (in progress)."""
+
+__all__ = []

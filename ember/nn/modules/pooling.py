@@ -1,0 +1,3 @@
+"""pooling layers (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""sparse layers (in progress)."""
+
+__all__ = []

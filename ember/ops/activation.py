@@ -1,0 +1,3 @@
+"""Functional activation ops (in progress): forward and backward side by side."""
+
+__all__ = []

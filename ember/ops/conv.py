@@ -1,0 +1,3 @@
+"""Functional conv ops (in progress): forward and backward side by side."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Functional loss ops (in progress): forward and backward side by side."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Functional nn_misc ops (in progress): forward and backward side by side."""
+
+__all__ = []

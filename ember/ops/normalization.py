@@ -1,0 +1,3 @@
+"""Functional normalization ops (in progress): forward and backward side by side."""
+
+__all__ = []

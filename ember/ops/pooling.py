@@ -1,0 +1,3 @@
+"""Functional pooling ops (in progress): forward and backward side by side."""
+
+__all__ = []
