@@ -7,6 +7,8 @@ construction, attributes, conversions and Python protocols.
 """
 
 import builtins
+import copy
+import warnings
 
 from . import _dtype
 from ._backend import np
@@ -50,26 +52,13 @@ class Tensor:
     # ------------------------------------------------------------------------------------------------
     # construction
 
-    def __new__(cls, *args, device=None):
-        """The legacy constructor: Tensor(data) copies into the default dtype, Tensor(*sizes) is
-        uninitialised, Tensor() is empty."""
-        from .ops.creation import _array_from_data
+    def __new__(cls, *args, **kwargs):
+        """The legacy constructor: Tensor(data) copies into the default dtype, Tensor(*sizes) and
+        Tensor(torch.Size) are uninitialised, Tensor() is empty, Tensor(tensor) aliases the tensor."""
+        from .ops.creation import legacy_new
 
-        check_device(device)
-        dt = _dtype.get_default_dtype()._np
-        if len(args) == 1 and not isinstance(args[0], int):
-            arg = args[0]
-            if isinstance(arg, Tensor):
-                arr = arg._data
-            elif isinstance(arg, (tuple, list)) and all(isinstance(s, int) for s in arg) and isinstance(arg, Size):
-                arr = np.empty(tuple(arg), dt)
-            else:
-                arr = _array_from_data(arg, _dtype.get_default_dtype())
-        elif all(isinstance(s, int) and not isinstance(s, builtins.bool) for s in args):
-            arr = np.empty(args, dt)
-        else:
-            raise TypeError(f"new(): invalid data type '{type(args[0]).__name__}'")
-        return _wrap_as(cls, arr)
+        t = legacy_new(_dtype.get_default_dtype(), args, kwargs, False)
+        return t if cls is Tensor else _wrap_as(cls, t._data)
 
     def __init__(self, *args, **kwargs):
         pass
@@ -84,7 +73,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_attribute_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
@@ -146,15 +135,20 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        itemsize = self._data.itemsize
-        strides = tuple(s // itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        arr = self._data
+        itemsize = arr.itemsize
+        if arr.size == 0 and not any(arr.strides):
+            strides = _contiguous_strides(arr.shape)  # NumPy allocates empty arrays with all-zero strides
+        else:
+            strides = tuple(s // itemsize for s in arr.strides)
+        return strides if dim is None else strides[_attribute_dim(dim, arr.ndim)]
 
     def storage_offset(self):
-        root = self._base._data if self._base is not None else None
-        if root is None:
+        """Elements from the start of the storage (the root tensor's array) to this view's first element."""
+        base = self._base
+        if base is None:
             return 0
-        return (self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]) \
+        return (self._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]) \
             // self._data.itemsize
 
     def data_ptr(self):
@@ -287,7 +281,8 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_tensor, (self._data, self.requires_grad))
+        state = self.__dict__ or None
+        return (_rebuild_tensor, (type(self), self._data, self.requires_grad, state))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -295,19 +290,25 @@ class Tensor:
                                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
                                "because of a torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
         out = _wrap_as(type(self), self._data.copy(order="K"), self.requires_grad)
+        memo[id(self)] = out
         if self.grad is not None:
             out.grad = self.grad.__deepcopy__(memo)
-        out.__dict__.update(self.__dict__)
-        memo[id(self)] = out
+        if self.__dict__:
+            out.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return out
 
     # ------------------------------------------------------------------------------------------------
     # dtype / device conversion
 
     def to(self, *args, **kwargs):
+        """to(dtype), to(device[, dtype]), to(tensor), each with optional non_blocking and copy (positional or
+        keyword): the tensor itself when nothing changes, unless copy=True."""
         dtype, device, copy = _parse_to(args, kwargs)
-        check_device(device)
+        if device is not None:
+            check_device(device)
         if dtype is None or dtype._np == self._data.dtype:
             return _wrap(self._data.copy(order="K")) if copy else self
         return _cast(self, dtype)
@@ -316,12 +317,16 @@ class Tensor:
         if dtype is None:
             return _TYPE_NAMES[self.dtype]
         if isinstance(dtype, str):
+            if dtype.startswith("torch.cuda."):
+                raise RuntimeError("Torch not compiled with CUDA enabled")
             try:
                 dtype = _TYPE_BY_NAME[dtype]
             except KeyError:
                 raise ValueError(f"invalid type: '{dtype}'") from None
-        elif isinstance(dtype, type) and hasattr(dtype, "dtype"):  # ember.FloatTensor and friends
-            dtype = dtype.dtype
+        elif isinstance(dtype, builtins.type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+            dtype = dtype.dtype  # ember.FloatTensor and friends
+        elif not isinstance(dtype, _dtype.dtype):
+            raise TypeError(f"type(): argument 'dtype' must be torch.dtype, not {builtins.type(dtype).__name__}")
         return self if dtype._np == self._data.dtype else _cast(self, dtype)
 
     def type_as(self, other):
@@ -374,7 +379,9 @@ class Tensor:
     # copies and autograd-free bookkeeping
 
     def clone(self, *, memory_format=None):
-        return _wrap(self._data.copy(order="K"))
+        # preserve_format (the default) keeps a dense tensor's stride order, as NumPy's order="K" does
+        contiguous = memory_format is not None and str(memory_format) == "torch.contiguous_format"
+        return _wrap(self._data.copy(order="C" if contiguous else "K"))
 
     def detach(self):
         out = _wrap(self._data)
@@ -394,7 +401,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
@@ -403,22 +410,27 @@ class Tensor:
         return self
 
     def copy_(self, src, non_blocking=False):
-        src_arr = src._data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.broadcast_shapes(src_arr.shape, self._data.shape)
-            if np.broadcast_shapes(src_arr.shape, self._data.shape) != self._data.shape:
-                raise ValueError
-        except ValueError:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                               f"{list(np.broadcast_shapes(src_arr.shape, self._data.shape))}"
-                               if _broadcastable(src_arr.shape, self._data.shape) else
-                               f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
-                               f"the size of tensor b ({src_arr.shape[-1] if src_arr.ndim else 1}) at non-singleton "
-                               f"dimension {max(self._data.ndim - 1, 0)}") from None
-        if src_arr.dtype.kind == "c" and self._data.dtype.kind != "c":
+        """Copy `src` (broadcast to this tensor's shape, cast to its dtype) into this tensor, in place."""
+        if isinstance(src, Tensor):
+            src_arr = src._data
+        elif isinstance(src, (int, float, complex, np.generic)):
+            src_arr = np.asarray(src)
+        else:
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {builtins.type(src).__name__}")
+        dst = self._data
+        if src_arr.shape != dst.shape:
+            from .ops._common import broadcast_shapes
+
+            shape = broadcast_shapes(dst.shape, src_arr.shape)  # PyTorch's "size of tensor a/b" error
+            if shape != dst.shape:
+                raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                                   f"{list(shape)}")
+        if src_arr.dtype.kind == "c" and dst.dtype.kind != "c":
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
             src_arr = src_arr.real
-        if self._data.size:
-            np.copyto(self._data, src_arr, casting="unsafe")
+        if 0 in dst.strides and dst.size > 1 and any(st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides)):
+            raise _overlap_error()
+        np.copyto(dst, src_arr, casting="unsafe")
         self._bump_version()
         return self
 
@@ -431,6 +443,8 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim == 0:
+            return self
         if self._data.ndim < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                                f"{self._data.ndim}-D tensor.")
@@ -438,14 +452,29 @@ class Tensor:
 
     @property
     def H(self):
-        if self._data.ndim > 2:
-            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D "
-                               "tensor.")
-        return self.T.conj() if self.is_complex() else self.T
+        ndim = self._data.ndim
+        if ndim == 0:
+            return self._conj_transpose("tensor.H")
+        if ndim != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor."
+                               + (" For batches of matrices, consider using tensor.mH" if ndim > 2 else ""))
+        return self.mH
 
     @property
     def mH(self):
-        return self.mT.conj() if self.is_complex() else self.mT
+        return self._conj_transpose("tensor.mH")
+
+    def adjoint(self):
+        return self._conj_transpose("tensor.adjoint()")
+
+    def _conj_transpose(self, name):
+        arr = self._data
+        ndim = arr.ndim
+        if ndim == 1:
+            raise RuntimeError(f"{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        if arr.dtype.kind == "c":  # PyTorch returns a lazily conjugated view; ember materialises the conjugate
+            return _wrap(np.conj(np.swapaxes(arr, -2, -1)) if ndim else np.conj(arr))
+        return self.transpose(-2, -1) if ndim else self
 
     @property
     def real(self):
@@ -453,11 +482,19 @@ class Tensor:
             return self
         return _view_of(self, self._data.real)
 
+    @real.setter
+    def real(self, value):
+        self.real.copy_(value)
+
     @property
     def imag(self):
         if not self.is_complex():
             raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
         return _view_of(self, self._data.imag)
+
+    @imag.setter
+    def imag(self, value):
+        self.imag.copy_(value)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -479,12 +516,12 @@ def _wrap(arr, requires_grad=False):
 
 
 def _wrap_as(cls, arr, requires_grad=False):
-    t = _wrap(arr, requires_grad) if cls is Tensor else _new(cls)
-    if cls is not Tensor:
-        t._data = arr
-        t.requires_grad = requires_grad
-        t.grad = t.grad_fn = t._base = t._version_counter = t._hooks = None
-        t._retains_grad = False
+    """_wrap for Tensor subclasses (Parameter, user subclasses)."""
+    t = _new(cls)
+    t._data = arr
+    t.requires_grad = requires_grad
+    t.grad = t.grad_fn = t._base = t._version_counter = t._hooks = None
+    t._retains_grad = False
     return t
 
 
@@ -497,8 +534,24 @@ def _view_of(src, arr):
     return t
 
 
-def _rebuild_tensor(arr, requires_grad):
-    return _wrap(arr, requires_grad)
+def _rebuild_tensor(cls, arr, requires_grad, state=None):
+    t = _wrap_as(cls, arr, requires_grad)
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
+def _overlap_error():
+    return RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                        "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _contiguous_strides(shape):
+    """PyTorch's strides of a contiguous tensor (a size-0 dimension counts as 1)."""
+    strides = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        strides[d] = strides[d + 1] * max(shape[d + 1], 1)
+    return tuple(strides)
 
 
 def _to_python(arr0d):
@@ -514,14 +567,6 @@ def _cast(t, dtype):
     return _wrap(arr.astype(dtype._np))
 
 
-def _broadcastable(src_shape, dst_shape):
-    try:
-        np.broadcast_shapes(src_shape, dst_shape)
-        return True
-    except ValueError:
-        return False
-
-
 def _wrap_dim(dim, ndim):
     """Normalise a possibly negative dim, with PyTorch's IndexError for out-of-range values."""
     n = ndim if ndim > 0 else 1
@@ -530,29 +575,51 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
+def _attribute_dim(dim, ndim):
+    """size(dim)/stride(dim): like _wrap_dim, but a 0-dim tensor has no dimension to ask about."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
+
+
 def _parse_to(args, kwargs):
-    """Tensor.to's forms: to(dtype), to(device[, dtype]), to(tensor), plus keywords."""
+    """Tensor.to's forms: to(dtype), to(device[, dtype]), to(tensor), then non_blocking and copy, positional
+    or keyword. Returns (dtype, device, copy)."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
-                        f"{next(iter(kwargs))}")
+        got = ", ".join(f"{k}={builtins.type(v).__name__}" for k, v in kwargs.items())
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}, ), but expected one of:\n"
+                        " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool "
+                        "copy = False, *, torch.memory_format memory_format = None)\n"
+                        " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+                        "memory_format = None)\n"
+                        " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+                        "memory_format = None)\n")
+    flags = []  # positional bools: non_blocking, then copy
     for a in args:
-        if isinstance(a, _dtype.dtype):
+        if isinstance(a, builtins.bool):
+            flags.append(a)
+        elif isinstance(a, _dtype.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
-        elif isinstance(a, builtins.bool):
-            copy = copy or a
-        elif a is None:
-            continue
-        else:
+        elif a in _PY_TYPES:
+            dtype = _PY_TYPES[a]
+        elif a is not None:
             device = as_device(a)
+    if len(flags) > 1:
+        copy = flags[1]
+    if isinstance(dtype, builtins.type):
+        dtype = _PY_TYPES[dtype]
     return dtype, device, copy
 
+
+_PY_TYPES = {builtins.bool: _dtype.bool, builtins.int: _dtype.int64, builtins.float: _dtype.float64,
+             builtins.complex: _dtype.complex128}
 
 _TYPE_NAMES = {
     _dtype.float32: "torch.FloatTensor", _dtype.float64: "torch.DoubleTensor", _dtype.float16: "torch.HalfTensor",

@@ -1,11 +1,18 @@
-"""Tensor creation: from data, filled, ranges, and the `_like` family."""
+"""Tensor creation: from data, filled, ranges, the `_like` family and the legacy typed constructors.
+
+`torch.tensor(data)` infers its dtype as PyTorch does: promote_types over the elements, where a Python
+bool/int/float/complex counts as bool/int64/default float/default complex, and a NumPy scalar, NumPy array
+or 0-dim tensor counts as its own dtype. Lists of plain Python numbers (the common case) are handed to NumPy
+whole; only lists holding other things are walked element by element.
+"""
 
 import builtins
 import math
+import warnings
 
 from .. import _dtype
 from .._backend import np
-from .._device import check_device
+from .._device import as_device, check_device
 from .._tensor import Size, _wrap
 from ._common import Tensor, finish_out, from_numpy_dtype, method
 
@@ -13,14 +20,42 @@ __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "arange", "range", "linspace", "logspace", "eye", "empty_strided", "scalar_tensor",
     "complex", "polar", "frombuffer",
+    "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor", "CharTensor", "ShortTensor",
+    "IntTensor", "LongTensor", "BoolTensor",
 ]
+
+_PY_NUMBER_TYPES = frozenset((builtins.bool, int, float, builtins.complex))
+_PY_TYPE_DTYPES = {builtins.bool: _dtype.bool, int: _dtype.int64, float: _dtype.float64,
+                   builtins.complex: _dtype.complex128}
 
 
 def _finish(arr, requires_grad=False):
     t = _wrap(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
+
+
+def _require_grad(t):
+    if t._data.dtype.kind not in "fc" and t._data.dtype != _dtype.bfloat16._np:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t.requires_grad = True
+    return t
+
+
+def _as_dtype(dtype):
+    """An ember dtype from a `dtype=` argument (None, an ember dtype, or the Python types PyTorch accepts)."""
+    if dtype is None or isinstance(dtype, _dtype.dtype):
+        return dtype
+    if dtype in _PY_TYPE_DTYPES:
+        return _PY_TYPE_DTYPES[dtype]
+    raise TypeError(f"dtype must be torch.dtype, not {type(dtype).__name__}")
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or _dtype.get_default_dtype())._np
+    return _as_dtype(dtype)._np
 
 
 def parse_size(args, fn="zeros"):
@@ -28,17 +63,19 @@ def parse_size(args, fn="zeros"):
     if len(args) == 1 and not isinstance(args[0], int):
         args = args[0]
         if isinstance(args, Tensor):
-            args = args.tolist()
+            args = args.tolist() if args.ndim else [args]
+        elif not isinstance(args, (tuple, list)):
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(args).__name__}")
+    elif len(args) == 1 and isinstance(args[0], builtins.bool):
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not bool")
     size = []
     for s in args:
-        if isinstance(s, Tensor):
+        if type(s) is not int:
+            if isinstance(s, builtins.bool) or not hasattr(s, "__index__"):
+                raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {len(size) + 1} with "
+                                f"error \"type must be tuple of ints,but got {type(s).__name__}\"")
             s = s.__index__()
-        if isinstance(s, builtins.bool) or not isinstance(s, int):
-            if hasattr(s, "__index__"):
-                s = s.__index__()
-            else:
-                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                                f"type {type(s).__name__} at pos {len(size)}")
         size.append(s)
     for s in size:
         if s < 0:
@@ -46,160 +83,264 @@ def parse_size(args, fn="zeros"):
     return tuple(size)
 
 
-def _np_dtype(dtype, default=None):
-    if dtype is None:
-        return (default or _dtype.get_default_dtype())._np
-    if not isinstance(dtype, _dtype.dtype):
-        raise TypeError(f"dtype must be torch.dtype, not {type(dtype).__name__}")
-    return dtype._np
-
-
 # -------------------------------------------------------------------------------------------------------
 # from data
 
 
+def _numpy_array(arr):
+    """Checks on a NumPy array given as data: a dtype PyTorch has, native byte order, no negative strides."""
+    if not arr.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
+    from_numpy_dtype(arr.dtype)
+    if any(s < 0 for s in arr.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
+    return arr
+
+
+def _leaf_types(seq, types):
+    """Collect the types of the non-sequence elements of nested lists/tuples (one C-level pass per list)."""
+    kinds = set(map(type, seq))
+    if list in kinds or tuple in kinds:
+        kinds.discard(list)
+        kinds.discard(tuple)
+        for item in seq:
+            if type(item) is list or type(item) is tuple:
+                _leaf_types(item, types)
+    types |= kinds
+    return types
+
+
 def _infer_array(data):
-    """A NumPy array of `data` with the dtype torch.tensor would infer (before any dtype= request)."""
+    """(array, from_python) for `data`: the array has the dtype torch.tensor infers; `from_python` tells that
+    it was built from Python numbers (whose values PyTorch range-checks against a requested dtype).
+
+    Tensors and NumPy arrays come back as their own array (no copy)."""
     if isinstance(data, Tensor):
-        return data._data
+        return data._data, False
     if isinstance(data, np.ndarray):
-        from_numpy_dtype(data.dtype)  # refuses dtypes PyTorch lacks
-        return data
+        return _numpy_array(data), False
+    kind = type(data)
+    if kind in _PY_NUMBER_TYPES:
+        return _python_numbers_array(data), True
     if isinstance(data, np.generic):
-        return np.asarray(data)
-    if isinstance(data, (str, bytes)) or data is None:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    python_numbers = _only_python_numbers(data)
+        from_numpy_dtype(data.dtype)
+        return np.asarray(data), False
+    if kind is builtins.range:
+        data = list(data)
+    elif kind is not list and kind is not tuple:
+        if hasattr(data, "__array_interface__") or hasattr(data, "__array__"):
+            return _numpy_array(np.asarray(data)), False
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{kind.__name__}'")
+        raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+    if _leaf_types(data, set()) <= _PY_NUMBER_TYPES:
+        return _python_numbers_array(data), True
+    return _mixed_array(data), True
+
+
+def _python_numbers_array(data):
+    """Nested lists of Python numbers: NumPy's kind (bool < int < float < complex) is PyTorch's promotion;
+    only the float and complex widths follow the default dtype."""
     try:
         arr = np.array(data)
-    except ValueError as e:
-        raise ValueError(_ragged_message(data) or str(e)) from None
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        bad = _first_bad_element(data)
-        if isinstance(bad, int):
-            raise RuntimeError("Overflow when unpacking long")
-        raise TypeError(f"new(): invalid data type '{type(bad).__name__}'")
-    if python_numbers:  # Python floats and complexes follow the default dtype
-        if arr.dtype.kind == "f":
-            arr = arr.astype(_dtype.get_default_dtype()._np)
-        elif arr.dtype.kind == "c":
-            arr = arr.astype(_dtype.default_complex_dtype()._np)
-    from_numpy_dtype(arr.dtype)
+    except ValueError:
+        raise _shape_error(data) from None
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        default = _dtype.get_default_dtype()._np
+        return arr if arr.dtype == default else arr.astype(default)
+    if kind == "c":
+        default = _dtype.default_complex_dtype()._np
+        return arr if arr.dtype == default else arr.astype(default)
+    if kind in "uO":  # ints beyond int64
+        raise ValueError("Overflow when unpacking long long")
     return arr
 
 
-def _only_python_numbers(data):
-    if isinstance(data, (builtins.bool, int, float, builtins.complex)):
-        return True
-    if isinstance(data, (list, tuple)):
-        return all(_only_python_numbers(d) for d in data)
-    return False
+def _mixed_array(data):
+    """Nested sequences holding NumPy scalars/arrays, 0-dim tensors or invalid things, walked element by element."""
+    found = []  # the dtype of every leaf (and of every NumPy array met), promoted at the end
+
+    def convert(item, first):
+        t = type(item)
+        if t is list or t is tuple:
+            return [convert(x, first and i == 0) for i, x in enumerate(item)]
+        if t in _PY_NUMBER_TYPES:
+            found.append(_dtype.scalar_dtype(item))
+            return item
+        if isinstance(item, Tensor):
+            if item._data.size != 1:
+                if item._data.dtype.kind in "iub":
+                    raise TypeError("only integer tensors of a single element can be converted to an index")
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            found.append(item.dtype)
+            return item._data.reshape(())
+        if isinstance(item, (np.ndarray, np.generic)):
+            found.append(from_numpy_dtype(item.dtype))
+            return item
+        if isinstance(item, str):
+            if first:
+                raise ValueError("too many dimensions 'str'")
+            raise TypeError("new(): invalid data type 'str'")
+        raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+    converted = convert(data, True)
+    if any(isinstance(x, np.ndarray) for x in data):
+        warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                      "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+                      UserWarning, stacklevel=4)
+    dtype = found[0] if found else _dtype.get_default_dtype()
+    for d in found[1:]:
+        dtype = _dtype.promote_types(dtype, d)
+    try:
+        return np.array(converted, dtype=dtype._np)
+    except ValueError:
+        raise _shape_error(data) from None
 
 
-def _first_bad_element(data):
-    if isinstance(data, (list, tuple)):
-        for d in data:
-            bad = _first_bad_element(d)
-            if bad is not None:
-                return bad
+def _shape_error(data):
+    """PyTorch's error for nested sequences that do not form a box: it takes the sizes from the first element
+    at each depth and checks every sequence against them, depth first."""
+    sizes = []
+    probe = data
+    while isinstance(probe, (list, tuple, np.ndarray)):
+        sizes.append(len(probe))
+        if not len(probe):
+            break
+        probe = probe[0]
+
+    def check(seq, dim):
+        if len(seq) != sizes[dim]:
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(seq)})")
+        for item in seq:
+            is_seq = isinstance(item, (list, tuple, np.ndarray))
+            if dim + 1 < len(sizes):
+                if not is_seq:
+                    return TypeError("not a sequence")
+                err = check(item, dim + 1)
+                if err:
+                    return err
+            elif is_seq:
+                return TypeError(f"must be real number, not {type(item).__name__}")
         return None
-    if isinstance(data, int) and not -(2**63) <= data < 2**64:
-        return data
-    if isinstance(data, (builtins.bool, int, float, builtins.complex, np.generic, np.ndarray, Tensor)):
-        return None
-    return data
+
+    return check(data, 0) or ValueError("could not build a tensor from the given sequence")
 
 
-def _ragged_message(data, dim=0):
-    if not isinstance(data, (list, tuple)) or not data:
-        return None
-    lengths = [len(d) if isinstance(d, (list, tuple)) else None for d in data]
-    first = lengths[0]
-    for n in lengths[1:]:
-        if n != first:
-            return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
-    for d in data:
-        msg = _ragged_message(d, dim + 1)
-        if msg:
-            return msg
-    return None
-
-
-def _array_from_data(data, dtype=None):
-    arr = _infer_array(data)
-    if dtype is not None:
-        if arr.dtype.kind == "c" and dtype._category < 3:
-            raise TypeError(f"can't convert complex to {dtype._name}" if False else
-                            "value cannot be converted to type " + dtype._name + " without overflow")
-        arr = arr.astype(dtype._np)
-    return arr
+def _convert(arr, dtype, from_python):
+    """Cast an inferred array to a requested dtype; Python numbers are checked as PyTorch checks them."""
+    target = dtype._np
+    if arr.dtype == target:
+        return arr
+    if from_python:
+        kind = arr.dtype.kind
+        if kind == "c" and dtype._category in (1, 2):
+            raise TypeError("must be real number, not complex")
+        if dtype._category == 1 and arr.size and kind in "iuf":  # integer targets refuse out-of-range values
+            info = np.iinfo(target)
+            lo, hi = arr.min(), arr.max()
+            if not (info.min <= lo and hi <= info.max) or (kind == "f" and not np.isfinite(arr).all()):
+                raise RuntimeError(f"value cannot be converted to type {dtype._name} without overflow")
+    elif arr.dtype.kind == "c" and dtype._category < 3:
+        arr = arr.real
+    return arr.astype(target)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data` (nested sequences, NumPy arrays and scalars, tensors)."""
     check_device(device)
-    arr = _infer_array(data)
-    arr = np.array(arr, dtype=None if dtype is None else _np_dtype(dtype), copy=True, order="C")
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    arr, from_python = _infer_array(data)
+    if dtype is not None:
+        converted = _convert(arr, _as_dtype(dtype), from_python)
+        if converted is not arr:
+            return _finish(converted, requires_grad)
+    if not from_python or arr.base is not None:
+        arr = arr.copy()
     return _finish(arr, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     check_device(device)
+    if isinstance(s, Tensor):
+        s = s.item()
     return _finish(np.array(s, dtype=_np_dtype(dtype)), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a tensor or NumPy array when no conversion is needed."""
     check_device(device)
+    dtype = _as_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dtype is None or dtype._np == data._data.dtype else data.to(dtype)
-    arr = _infer_array(data)
-    if dtype is not None and arr.dtype != dtype._np:
-        arr = arr.astype(dtype._np)
-    elif not isinstance(data, np.ndarray):
-        arr = np.array(arr, copy=True)
+    arr, from_python = _infer_array(data)
+    if dtype is not None:
+        arr = _convert(arr, dtype, from_python)
     return _wrap(arr)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """The Array API's asarray: shares memory with tensors, NumPy arrays and buffer objects unless `copy=True`
+    or a dtype conversion forces a copy (which `copy=False` refuses)."""
     check_device(device)
+    dtype = _as_dtype(dtype)
     if isinstance(obj, Tensor):
-        out = obj
-        if dtype is not None and dtype._np != obj._data.dtype:
-            if copy is False:
-                raise ValueError("can't alias tensor: dtype conversion requested with copy=False")
-            out = obj.to(dtype)
-        elif copy:
-            out = obj.clone()
+        arr = obj._data
+    elif isinstance(obj, np.ndarray) or hasattr(obj, "__array_interface__") or hasattr(obj, "__array__"):
+        arr = _numpy_array(np.asarray(obj))
+    elif isinstance(obj, np.generic):
+        arr = np.asarray(obj)
     else:
-        shares = isinstance(obj, np.ndarray) or hasattr(obj, "__array_interface__") or hasattr(obj, "__array__")
-        arr = _infer_array(np.asarray(obj) if shares and not isinstance(obj, np.ndarray) else obj)
-        if dtype is not None and arr.dtype != dtype._np:
-            if copy is False:
-                raise ValueError("can't alias: dtype conversion requested with copy=False")
-            arr = arr.astype(dtype._np)
-        elif copy or (not shares and arr is obj):
-            arr = arr.copy()
-        out = _wrap(arr)
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        arr, from_python = _infer_array(obj)
+        if dtype is not None:
+            arr = _convert(arr, dtype, from_python)
+        return _finish(arr, requires_grad)
+    if dtype is not None and dtype._np != arr.dtype:
+        if copy is False:
+            raise ValueError(f"can't alias tensor with dtype '{_type_label(arr.dtype)}' into dtype "
+                             f"'{_type_label(dtype._np)}'.")
+        arr = _convert(arr, dtype, False)
+    elif copy:
+        arr = arr.copy(order="K")
+    elif isinstance(obj, Tensor):
+        out = obj if not requires_grad else obj.detach()
+        if requires_grad:
+            _require_grad(out)
+        return out
+    return _finish(arr, requires_grad)
+
+
+_TYPE_LABELS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _type_label(np_dtype):
+    return _TYPE_LABELS[from_numpy_dtype(np_dtype)._name]
 
 
 def from_numpy(ndarray):
+    """A tensor sharing memory with a NumPy array (writes through either are seen by both)."""
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    from_numpy_dtype(ndarray.dtype)
-    if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
-                         "between byte orders is currently not supported.")
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
-                         "strides are not currently supported. (You can probably work around this by making a "
-                         "copy of your array  with array.copy().) ")
-    return _wrap(ndarray)
+        name = type(ndarray).__name__
+        if isinstance(ndarray, np.generic):
+            name = "numpy." + name
+        raise TypeError(f"expected np.ndarray (got {name})")
+    return _wrap(_numpy_array(ndarray))
 
 
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
-    arr = np.frombuffer(buffer, dtype=dtype._np, count=count, offset=offset)
+    arr = np.frombuffer(buffer, dtype=_np_dtype(dtype), count=count, offset=offset)
     return _finish(arr, requires_grad)
 
 
@@ -207,78 +348,142 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
 # filled
 
 
+def _fill_value(fill, np_dtype, name):
+    """A fill value as PyTorch stores it: out-of-range values are refused for integer dtypes."""
+    if np_dtype.kind in "iu" and not isinstance(fill, builtins.bool):
+        value = fill.item() if isinstance(fill, (Tensor, np.generic)) else fill
+        if isinstance(value, builtins.complex):
+            raise RuntimeError(f"value cannot be converted to type {name}_t without overflow")
+        info = np.iinfo(np_dtype)
+        if isinstance(value, int) and not -(2**63) <= value < 2**64:
+            raise OverflowError("int too big to convert")
+        if not (isinstance(value, float) and math.isfinite(value) or isinstance(value, int)) or \
+                not info.min <= value <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {name}_t without overflow")
+        return int(value)
+    return fill.item() if isinstance(fill, Tensor) else fill
+
+
 def _filled(fill, size, out, dtype, device, requires_grad, fn):
     check_device(device)
     shape = parse_size(size, fn)
-    if out is not None:
-        dtype = dtype or out.dtype
-    arr = np.empty(shape, _np_dtype(dtype)) if fill is None else np.full(shape, fill, _np_dtype(dtype))
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    dt = _np_dtype(dtype)
+    if fill is None:
+        arr = np.empty(shape, dt)
+    elif fill == 0:
+        arr = np.zeros(shape, dt)
+    else:
+        arr = np.full(shape, _fill_value(fill, dt, dt.name), dt)
     if out is not None:
         return finish_out(_wrap(arr), out)
     return _finish(arr, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if out is None and not requires_grad:  # the common case, kept short
-        check_device(device)
-        return _wrap(np.zeros(parse_size(size), _np_dtype(dtype)))
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
+    if kwargs:
+        size = _size_keyword(size, kwargs, "zeros")
+    if out is None and not requires_grad and device is None:  # the common case, kept short
+        return _wrap(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype)))
     return _filled(0, size, out, dtype, device, requires_grad, "zeros")
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
+    if kwargs:
+        size = _size_keyword(size, kwargs, "ones")
+    if out is None and not requires_grad and device is None:
+        return _wrap(np.ones(parse_size(size, "ones"), _np_dtype(dtype)))
     return _filled(1, size, out, dtype, device, requires_grad, "ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+          memory_format=None, **kwargs):
+    if kwargs:
+        size = _size_keyword(size, kwargs, "empty")
     return _filled(None, size, out, dtype, device, requires_grad, "empty")
 
 
+def _size_keyword(size, kwargs, fn):
+    """zeros(size=(2, 3)): the size given by keyword instead of positionally."""
+    if set(kwargs) != {"size"} or size:
+        bad = next(k for k in kwargs if k != "size") if set(kwargs) != {"size"} else "size"
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{bad}'")
+    return (kwargs["size"],)
+
+
+def _fill_dtype(fill_value):
+    """full()'s dtype from its fill value: bool, int64, the default float or complex dtype."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    elif isinstance(fill_value, np.generic):
+        fill_value = fill_value.item()
+    return _dtype.scalar_dtype(fill_value)
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if dtype is None:
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
-        dtype = _dtype.scalar_dtype(fill_value)
+    if isinstance(size, int):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if dtype is None and out is None:
+        dtype = _fill_dtype(fill_value)
     return _filled(fill_value, (size,), out, dtype, device, requires_grad, "full")
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     check_device(device)
     size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of strides "
+                           f"({len(stride)})")
     dt = _np_dtype(dtype)
     extent = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
-    base = np.empty(extent, dt)
-    arr = np.lib.stride_tricks.as_strided(base, size, tuple(s * dt.itemsize for s in stride))
+    storage = np.empty(extent, dt)
+    arr = np.lib.stride_tricks.as_strided(storage, size, tuple(s * dt.itemsize for s in stride))
     return _finish(arr, requires_grad)
 
 
-def _like(input, fill, dtype, device, requires_grad):
+def _like(input, fill, dtype, device, requires_grad, memory_format, fn):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     check_device(device)
-    dt = input._data.dtype if dtype is None else _np_dtype(dtype)
-    shape = input._data.shape
-    arr = np.empty(shape, dt) if fill is None else np.full(shape, fill, dt)
+    src = input._data
+    dt = src.dtype if dtype is None else _np_dtype(dtype)
+    # preserve_format (the default) keeps a dense input's stride order; contiguous_format asks for C order
+    order = "C" if memory_format is not None and str(memory_format) == "torch.contiguous_format" else "K"
+    if fill is None:
+        arr = np.empty_like(src, dt, order=order)
+    else:
+        if fill != 0:
+            fill = _fill_value(fill, dt, dt.name)
+        arr = np.full_like(src, fill, dt, order=order)
     return _finish(arr, requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, 0, dtype, device, requires_grad)
+    return _like(input, 0, dtype, device, requires_grad, memory_format, "zeros_like")
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, 1, dtype, device, requires_grad)
+    return _like(input, 1, dtype, device, requires_grad, memory_format, "ones_like")
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, None, dtype, device, requires_grad)
+    return _like(input, None, dtype, device, requires_grad, memory_format, "empty_like")
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, fill_value, dtype, device, requires_grad)
+    return _like(input, fill_value, dtype, device, requires_grad, memory_format, "full_like")
 
 
 # Tensor.new_* take the tensor's dtype by default
 @method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor("
+                      "sourceTensor).", UserWarning, stacklevel=2)
+        arr = data._data.copy()
+        return _finish(arr if dtype is None else _convert(arr, _as_dtype(dtype), False), requires_grad)
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
@@ -307,7 +512,14 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 def _scalar(v):
-    return v.item() if isinstance(v, Tensor) else v
+    return v.item() if isinstance(v, (Tensor, np.generic)) else v
+
+
+def _range_dtype(values):
+    """arange's dtype when none is given: the default float dtype if any bound is floating, else int64."""
+    if any(isinstance(v, float) for v in values):
+        return _dtype.get_default_dtype()
+    return _dtype.int64
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -316,19 +528,28 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_float = any(isinstance(v, float) or isinstance(v, np.floating) for v in (start, end, step))
-        dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
+        dtype = out.dtype if out is not None else _range_dtype((start, end, step))
+    dtype = _as_dtype(dtype)
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if not all(math.isfinite(v) for v in (start, end)):
+    if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (step > 0 and end < start) or (step < 0 and end > start):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    n = builtins.max(0, math.ceil((end - start) / step))
-    if dtype.is_floating_point:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype._category == 3:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_type_label(dtype._np)}'")
+    if dtype is _dtype.int64:  # PyTorch's kernel counts in int64 with the bounds and step truncated
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise RuntimeError("step must be nonzero")
+        arr = np.arange(start, end, step, dtype=np.int64)
+    elif dtype._category <= 1:  # other integer types: the length from the exact values, then int64 steps
+        n = builtins.max(0, math.ceil((end - start) / step))
+        arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dtype._np)
     else:
-        arr = np.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(dtype._np)
+        n = builtins.max(0, math.ceil((end - start) / step))
+        # values start + i * step, computed in double as PyTorch's CPU kernel does for float outputs
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
     if out is not None:
         return finish_out(_wrap(arr), out)
     return _finish(arr, requires_grad)
@@ -337,53 +558,101 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,  # noqa: A001
           requires_grad=False):
     """Deprecated in PyTorch: like arange but includes `end`, and always floating point by default."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    check_device(device)
+    start, end, step = _scalar(start), _scalar(end), _scalar(step)
     if end is None:
         start, end = 0, start
-    dtype = dtype or _dtype.get_default_dtype()
-    n = int(math.floor((end - start) / step)) + 1
+    dtype = _as_dtype(dtype) or _dtype.get_default_dtype()
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    n = builtins.max(0, int(math.floor((end - start) / step)) + 1)
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
+
+
+def _check_steps(steps, fn):
+    if isinstance(steps, Tensor):
+        steps = steps.item()
+    if not isinstance(steps, int) or isinstance(steps, builtins.bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got steps of type "
+                        f"{type(steps).__name__}, expected int")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return steps
+
+
+def _linspace_array(start, end, steps, work):
+    """PyTorch's kernel: the first half counts up from start, the second half down from end."""
+    if steps == 0:
+        return np.empty(0, work)
+    if steps == 1:
+        return np.array([start], dtype=work)
+    start_w, end_w = np.asarray(start, work), np.asarray(end, work)
+    step = (end_w - start_w) / np.asarray(steps - 1, work)
+    idx = np.arange(steps).astype(work)
+    halfway = steps // 2
+    return np.where(np.arange(steps) < halfway, start_w + idx * step,
+                    end_w - (np.asarray(steps - 1, work) - idx) * step)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     check_device(device)
     start, end = _scalar(start), _scalar(end)
-    if not isinstance(steps, int) or steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    steps = _check_steps(steps, "linspace")
     if dtype is None:
-        is_complex = isinstance(start, builtins.complex) or isinstance(end, builtins.complex)
-        dtype = _dtype.default_complex_dtype() if is_complex else _dtype.get_default_dtype()
-    # PyTorch's kernel: the first half counts up from start, the second half down from end, in the output
-    # dtype (double steps for integer outputs)
-    work = np.float64 if dtype._category <= 1 else dtype._np
-    if dtype in (_dtype.float16, _dtype.bfloat16):
+        if out is not None:
+            dtype = out.dtype
+        elif isinstance(start, builtins.complex) or isinstance(end, builtins.complex):
+            dtype = _dtype.default_complex_dtype()
+        else:
+            dtype = _dtype.get_default_dtype()
+    dtype = _as_dtype(dtype)
+    # integer outputs are computed in double and truncated; half types in float32
+    if dtype._category <= 1:
+        work = np.float64
+    elif dtype in (_dtype.float16, _dtype.bfloat16):
         work = np.float32
-    if steps == 1:
-        arr = np.array([start], dtype=work)
     else:
-        step = (np.asarray(end, work) - np.asarray(start, work)) / np.asarray(steps - 1, work)
-        idx = np.arange(steps).astype(work)
-        half = steps // 2
-        arr = np.where(np.arange(steps) < half, np.asarray(start, work) + idx * step,
-                       np.asarray(end, work) - (np.asarray(steps - 1, work) - idx) * step)
+        work = dtype._np
+    if dtype._category <= 1:  # the bounds are taken into the integer dtype first (wrapping, as a C cast)
+        start, end = (int(np.array(int(v)).astype(dtype._np)) for v in (start, end))
+    arr = _linspace_array(start, end, steps, work)
+    if dtype._category <= 1:
+        arr = np.trunc(arr).astype(np.int64)
     arr = arr.astype(dtype._np)
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
-    dtype = dtype or _dtype.get_default_dtype()
-    exponents = linspace(start, end, steps, dtype=_dtype.float64)._data
-    arr = np.power(float(base), exponents).astype(dtype._np)
+    check_device(device)
+    start, end = _scalar(start), _scalar(end)
+    steps = _check_steps(steps, "logspace")
+    dtype = _as_dtype(dtype) or (out.dtype if out is not None else _dtype.get_default_dtype())
+    work = np.float64 if dtype._category <= 1 or dtype is _dtype.float64 else \
+        np.complex128 if dtype._category == 3 else np.float32
+    exponents = _linspace_array(start, end, steps, work)
+    arr = np.power(np.asarray(base, work), exponents)
+    if dtype._category <= 1:
+        arr = np.trunc(arr).astype(np.int64)
+    arr = arr.astype(dtype._np)
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     check_device(device)
+    for position, name, v in ((1, "n", n), (2, "m", m)):
+        if v is not None and (not isinstance(v, int) or isinstance(v, builtins.bool)):
+            raise TypeError(f"eye(): argument '{name}' (position {position}) must be int, not {type(v).__name__}")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    if dtype is None and out is not None:
+        dtype = out.dtype
     arr = np.eye(n, n if m is None else m, dtype=_np_dtype(dtype))
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
 
@@ -403,4 +672,64 @@ def polar(abs, angle, *, out=None):  # noqa: A002
     return complex(abs * angle.cos(), abs * angle.sin(), out=out)
 
 
-Size = Size
+# -------------------------------------------------------------------------------------------------------
+# legacy constructors: torch.Tensor(...), torch.FloatTensor(...) and friends
+
+
+def legacy_new(dtype, args, kwargs, strict):
+    """The legacy constructor's forms: (), (*sizes), (torch.Size), (tensor), (data).
+
+    `strict` is for the typed classes (FloatTensor...), which refuse a tensor of another dtype; torch.Tensor
+    aliases any tensor."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"new() received an invalid combination of arguments - got unexpected keyword "
+                        f"'{next(iter(kwargs))}'")
+    if device is not None and as_device(device).type != "cpu":
+        raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {as_device(device).type} "
+                           "was passed")
+    if not args:
+        return _wrap(np.empty(0, dtype._np))
+    first = args[0]
+    if len(args) == 1 and not isinstance(first, int):
+        if isinstance(first, Tensor):
+            if strict and first._data.dtype != dtype._np:
+                raise TypeError(f"expected {dtype} (got {first.dtype})")
+            return first.detach()
+        if isinstance(first, Size):
+            return _wrap(np.empty(parse_size(first, "new"), dtype._np))
+        if isinstance(first, (float, builtins.complex, builtins.bool)) or first is None:
+            raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+        arr, from_python = _infer_array(first)
+        return _wrap(np.array(_convert(arr, dtype, False), copy=True))
+    return _wrap(np.empty(parse_size(args, "new"), dtype._np))
+
+
+class _LegacyTensorType(type):
+    """Metaclass of FloatTensor and friends: calling one builds a Tensor of its dtype, and
+    isinstance(t, FloatTensor) tells whether t is a float32 tensor, as in PyTorch."""
+
+    def __call__(cls, *args, **kwargs):
+        return legacy_new(cls.dtype, args, kwargs, True)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype._np
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_class(name, dtype):
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__module__": "ember"})
+
+
+FloatTensor = _legacy_class("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy_class("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy_class("HalfTensor", _dtype.float16)
+BFloat16Tensor = _legacy_class("BFloat16Tensor", _dtype.bfloat16)
+ByteTensor = _legacy_class("ByteTensor", _dtype.uint8)
+CharTensor = _legacy_class("CharTensor", _dtype.int8)
+ShortTensor = _legacy_class("ShortTensor", _dtype.int16)
+IntTensor = _legacy_class("IntTensor", _dtype.int32)
+LongTensor = _legacy_class("LongTensor", _dtype.int64)
+BoolTensor = _legacy_class("BoolTensor", _dtype.bool)
