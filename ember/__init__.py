@@ -31,6 +31,22 @@ class layout:
 
 strided = layout("strided")
 
+
+class memory_format:
+    """torch.memory_format: accepted where PyTorch takes one; ember tensors are always strided NumPy arrays."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
 e = 2.718281828459045
 pi = 3.141592653589793
 inf = _math.inf
