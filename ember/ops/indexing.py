@@ -13,7 +13,23 @@ import warnings
 
 from .. import _dtype
 from .._backend import np
-from ._common import Tensor, broadcast_shapes, finish_out, method, promote_operands, view_of, wrap, wrap_dim, wrap_dims
+from ._common import (
+    Node,
+    Tensor,
+    broadcast_shapes,
+    commit_inplace,
+    finish_out,
+    method,
+    needs_grad,
+    prepare_inplace,
+    promote_operands,
+    record,
+    sum_to_shape,
+    view_of,
+    wrap,
+    wrap_dim,
+    wrap_dims,
+)
 
 __all__ = [
     "index_select", "gather", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
@@ -131,6 +147,109 @@ def _value_array(value, self):
 def _py_type_name(obj):
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+# -------------------------------------------------------------------------------------------------------
+# autograd plumbing shared by the family
+#
+# Backward formulas are written with this module's own ops (index_put, scatter_add, index_add, gather, ...), so
+# that create_graph records them again. Index arrays, masks and shapes are kept as plain attributes.
+
+
+def _zeros(shape, np_dtype):
+    return wrap(np.zeros(shape, np_dtype))
+
+
+def _no_out_with_grad(op, out, *tensors):
+    if out is not None and needs_grad(*tensors):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+def _commit(self, result):
+    """commit_inplace, plus the case it leaves out: an in-place write of a value that requires grad into a view
+    whose base does not (PyTorch then gives the base a CopySlices history too)."""
+    commit_inplace(self, result)
+    base = self._base
+    node = result.grad_fn
+    if node is not None and base is not None and not base.requires_grad and self.grad_fn is node:
+        from ._common import _rebase_view
+
+        _rebase_view(self, base, node)
+    return self
+
+
+def _sum_to(grad, shape):
+    """sum_to_shape that also restores leading size-1 dims a value lost (x[i] = v strips them)."""
+    shape = tuple(shape)
+    extra = len(shape) - grad.ndim
+    if extra <= 0:
+        return sum_to_shape(grad, shape)
+    return sum_to_shape(grad, shape[extra:]).reshape(shape)
+
+
+def _as_dtype(grad, dtype):
+    return grad if grad.dtype == dtype else grad.to(dtype)
+
+
+def _owned(arr):
+    """A result array that shares no memory with its source (basic keys give NumPy views)."""
+    return arr if arr.flags.owndata else arr.copy()
+
+
+class IndexBackward0(Node):
+    def __init__(self, shape, key):
+        self.shape, self.key = shape, key
+
+    def backward(self, grad):
+        return _index_put_key(_zeros(self.shape, grad._data.dtype), self.key, grad, True)
+
+
+def _index_key(t, key):
+    """t[key] for a NumPy key, as a fresh tensor recorded as IndexBackward0."""
+    out = wrap(np.asarray(_owned(t._data[key])))
+    if needs_grad(t):
+        record(IndexBackward0(t._data.shape, key), (t,), out)
+    return out
+
+
+class IndexPutBackward0(Node):
+    def __init__(self, key, accumulate, values):
+        self.key, self.accumulate = key, accumulate
+        self.values_shape, self.values_dtype = values._data.shape, values.dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = grad_values = None
+        if needs[0]:
+            grad_self = grad if self.accumulate else _index_put_key(grad, self.key, _zeros((), grad._data.dtype), False)
+        if needs[1]:
+            grad_values = _as_dtype(_sum_to(_index_key(grad, self.key), self.values_shape), self.values_dtype)
+        return grad_self, grad_values
+
+
+def _index_put_key(t, key, values, accumulate, values_arr=None):
+    """A copy of `t` with `values` written (or added) at the NumPy `key`, recorded as IndexPutBackward0.
+    `values_arr` (already cast and validated) replaces values' own array when given."""
+    arr = t._data.copy()
+    v = values._data if values_arr is None else values_arr
+    target_ndim = _advanced_result_ndim(arr, key)
+    v = _strip_leading_ones(v, target_ndim)
+    if accumulate:
+        if arr.dtype.kind == "b":
+            np.logical_or.at(arr, key, v)
+        else:
+            _ufunc_at(np.add, arr, key, v)
+    else:
+        arr[key] = v
+    out = wrap(arr)
+    if needs_grad(t, values):
+        record(IndexPutBackward0(key, accumulate, values), (t, values), out)
+    return out
+
+
+def _advanced_result_ndim(arr, key):
+    return len(_advanced_result_shape(arr, key))
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -320,7 +439,89 @@ def _advanced_tuple(view, advanced):
     return tuple(items)
 
 
+class _EmbedBackward(Node):
+    """Backward of a view that picks `key` out of a tensor of `shape`: the grad written into zeros."""
+
+    def __init__(self, shape, key):
+        self.shape, self.key = shape, key
+
+    def backward(self, grad):
+        return _index_put_key(_zeros(self.shape, grad._data.dtype), self.key, grad, False)
+
+
+class SelectBackward0(_EmbedBackward):
+    pass
+
+
+class SliceBackward0(_EmbedBackward):
+    pass
+
+
+class UnsqueezeBackward0(Node):
+    def __init__(self, dim):
+        self.dim = dim
+
+    def backward(self, grad):
+        return grad.squeeze(self.dim)
+
+
+class AliasBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+def _record_view(src, arr, node):
+    out = view_of(src, arr)
+    if needs_grad(src):
+        record(node, (src,), out)
+    return out
+
+
+def _full_slice(s, size):
+    """PyTorch skips a slice inside a tuple index when it is written as the whole dim (start 0, step 1, stop at
+    or past the end); the raw values count, so x[-5:, 0] still records a slice."""
+    return (s.start in (None, 0) and s.step in (None, 1)
+            and (s.stop is None or s.stop.__index__() >= size))
+
+
+def _getitem_grad(self, index):
+    """__getitem__ for a tensor that requires grad: the basic items are applied one by one, left to right, each
+    recording PyTorch's view node (SelectBackward0, SliceBackward0, UnsqueezeBackward0, AliasBackward0 when
+    nothing else applies), then the tensor indices make one IndexBackward0."""
+    basic, advanced = _parse(self, index)  # validates the whole index
+    single = type(index) is not tuple and not (isinstance(index, list) and _sequence_as_tuple(index))
+    items = [_as_index_item(it) for it in ((index,) if single else tuple(index))]
+    ndim = self._data.ndim
+    consumed = sum(1 if kind in ("int", "slice", "array") else val.ndim if kind == "mask" else 0 for kind, val in items)
+    cur = self
+    d = 0
+    for kind, val in items:
+        shape = cur._data.shape
+        if kind == "int":
+            key = (_ALL,) * d + (val,)
+            cur = _record_view(cur, cur._data[key + (Ellipsis,)], SelectBackward0(shape, key))
+        elif kind == "slice":
+            if single or not _full_slice(val, shape[d]):
+                key = (_ALL,) * d + (val,)
+                cur = _record_view(cur, cur._data[key + (Ellipsis,)], SliceBackward0(shape, key))
+            d += 1
+        elif kind in ("none", "bool"):
+            cur = _record_view(cur, np.expand_dims(cur._data, d), UnsqueezeBackward0(d))
+            d += 1
+        elif kind == "ellipsis":
+            d += ndim - consumed
+        else:
+            d += val.ndim if kind == "mask" else 1
+    if advanced is not None:
+        return _index_key(cur, _advanced_tuple(cur._data, advanced))
+    if cur is self:
+        cur = _record_view(self, self._data[...], AliasBackward0())
+    return cur
+
+
 def _getitem(self, index):
+    if self.requires_grad and needs_grad(self):
+        return _getitem_grad(self, index)
     arr = self._data
     tp = type(index)
     # fast paths: x[0], x[1:], x[mask]
@@ -395,7 +596,9 @@ def _strip_leading_ones(arr, ndim):
     return arr
 
 
-def _setitem(self, index, value):
+def _setitem_plan(self, index, value):
+    """Validate `self[index] = value` as PyTorch does. Returns (view array, key, value array): key None means a
+    copy of the value into the view (basic indexing), else the value is written at view[key]."""
     arr = self._data
     tp = type(index)
     if tp is builtins.int and arr.ndim and -arr.shape[0] <= index < arr.shape[0]:
@@ -416,9 +619,7 @@ def _setitem(self, index, value):
             _check_expand(val.shape, view.shape)
         elif isinstance(value, Tensor):
             _check_no_partial_overlap(view, value._data)
-        np.copyto(view, val, casting="unsafe")
-        self._bump_version()
-        return
+        return view, None, val
     single_mask = len(advanced) == 1 and advanced[0][1] == "mask"
     if isinstance(value, Tensor):
         if single_mask and value._data.size == 1:  # PyTorch turns this into masked_fill_, which casts
@@ -437,8 +638,95 @@ def _setitem(self, index, value):
                                f"indexing result of shape {list(target_shape)}")
         if val.shape == target_shape and isinstance(value, Tensor):
             _check_no_partial_overlap(view, val)
-    view[key] = val
+    return view, key, val
+
+
+def _setitem(self, index, value):
+    if needs_grad(self, value):
+        return _setitem_grad(self, index, value)
+    view, key, val = _setitem_plan(self, index, value)
+    if key is None:
+        np.copyto(view, val, casting="unsafe")
+    else:
+        view[key] = val
     self._bump_version()
+
+
+class CopyBackwards(Node):
+    """x[basic] = tensor: the view's old values are overwritten (zero grad), the value takes the grad."""
+
+    def __init__(self, value):
+        self.value_shape, self.value_dtype = value._data.shape, value.dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = _zeros(grad._data.shape, grad._data.dtype) if needs[0] else None
+        grad_value = _as_dtype(_sum_to(grad, self.value_shape), self.value_dtype) if needs[1] else None
+        return grad_self, grad_value
+
+
+class FillBackward3(Node):
+    """x[basic] = 0-dim value (a number or a 0-dim tensor)."""
+
+    def __init__(self, value):
+        self.value_dtype = value.dtype if isinstance(value, Tensor) else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = _zeros(grad._data.shape, grad._data.dtype) if needs[0] else None
+        grad_value = _as_dtype(grad.sum(), self.value_dtype) if needs[1] else None
+        return grad_self, grad_value
+
+
+def _same_memory(a, b):
+    return (a.shape == b.shape and a.strides == b.strides
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+def _inner_view(self, view):
+    """The view a setitem writes into. When its base requires grad it carries a history (as PyTorch's views do),
+    so that prepare_inplace sees a view of a leaf, and the in-place node knows the view's old values need a
+    gradient; commit_inplace replaces that history right after."""
+    target = view_of(self, view)
+    base = target._base
+    if base.requires_grad and needs_grad(base):
+        from ._common import AsStridedBackward0, _view_geometry
+
+        record(AsStridedBackward0(_view_geometry(target, base), base._data.shape), (base,), target)
+    return target
+
+
+def _setitem_grad(self, index, value):
+    """self[index] = value when autograd records it: the write is the in-place op (copy_/fill_ for basic
+    indexing, index_put_ for tensor indices) applied to the view the basic items select; a write into a real
+    view gives the base a CopySlices history."""
+    view, key, val = _setitem_plan(self, index, value)
+    target = self if _same_memory(view, self._data) else _inner_view(self, view)
+    src = prepare_inplace(target, value)
+    if key is None:
+        result = wrap(np.array(np.broadcast_to(val, view.shape), dtype=view.dtype))
+        if not isinstance(value, Tensor) or value._data.ndim == 0:
+            record(FillBackward3(value), (src, value), result)
+        else:
+            edge_value = value
+            if value._data.shape != view.shape:  # PyTorch: value.view(without leading 1s).expand(view's shape)
+                edge_value = value.view(val.shape).expand(view.shape)
+            record(CopyBackwards(value), (src, edge_value), result)
+    else:
+        if isinstance(value, Tensor) and value._data.size == 1 and value._data.ndim and val.ndim == 0:
+            value = value.view(())  # x[mask] = tensor([v])
+        elif isinstance(value, Tensor) and val.shape != value._data.shape:
+            value = value.view(val.shape)
+        elif not isinstance(value, Tensor):
+            value = wrap(val)
+        result = _index_put_key(src, key, value, False, val)
+    _commit(target, result)
+    base = self._base
+    if target is not self and base is not None and base.grad_fn is not None and target.grad_fn is not None:
+        # self is a view written through a view of its own: its history now comes from the rewritten base
+        from ._common import AsStridedBackward0, _view_geometry
+
+        record(AsStridedBackward0(_view_geometry(self, base), base._data.shape), (base,), self)
 
 
 def _check_expand(src, dst):
@@ -529,15 +817,27 @@ def _inplace_result(self, arr):
 # index_select / gather / take
 
 
+class IndexSelectBackward0(Node):
+    def __init__(self, shape, dim, index):
+        self.shape, self.dim, self.index = shape, dim, index
+
+    def backward(self, grad):
+        return index_add(_zeros(self.shape, grad._data.dtype), self.dim, self.index, grad)
+
+
 @method()
 def index_select(input, dim, index, *, out=None):
+    _no_out_with_grad("index_select", out, input)
     arr = input._data
     dim = wrap_dim(dim, arr.ndim)
     if arr.ndim == 0:
         idx = _vector_index(index, "index_select", 1)
         if idx.size != 1:
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
-        return finish_out(wrap(arr.copy()), out)
+        result = wrap(arr.copy())
+        if needs_grad(input):
+            record(IndexSelectBackward0(arr.shape, dim, index), (input,), result)
+        return finish_out(result, out)
     size = arr.shape[dim]
     if dim == 1:  # PyTorch's dim-1 kernel reports out-of-range indices its own way
         idx = _index_array(index, "index_select")
@@ -549,7 +849,10 @@ def index_select(input, dim, index, *, out=None):
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     else:
         idx = _vector_index(index, "index_select", size)
-    return finish_out(wrap(np.take(arr, idx, axis=dim)), out)
+    result = wrap(np.take(arr, idx, axis=dim))
+    if needs_grad(input):
+        record(IndexSelectBackward0(arr.shape, dim, index), (input,), result)
+    return finish_out(result, out)
 
 
 def _gather_checks(arr, dim, idx, op, src=None):
@@ -583,8 +886,24 @@ def _full_index(idx, dim):
     return tuple(key)
 
 
+class GatherBackward0(Node):
+    def __init__(self, shape, dim, index):
+        self.shape, self.dim, self.index = shape, dim, index
+
+    def backward(self, grad):
+        return scatter_add(_zeros(self.shape, grad._data.dtype), self.dim, self.index, grad)
+
+
 @method()
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    _no_out_with_grad("gather", out, input)
+    result = _gather_values(input, dim, index)
+    if needs_grad(input):
+        record(GatherBackward0(input._data.shape, wrap_dim(dim, input._data.ndim), index), (input,), result)
+    return finish_out(result, out)
+
+
+def _gather_values(input, dim, index):
     arr = input._data
     dim = wrap_dim(dim, arr.ndim)
     idx = _index_array(index, "gather", "{op}(): Expected dtype int32/int64 for index")
@@ -593,15 +912,24 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
         a = arr.reshape(-1)
         i = idx.reshape(-1)
         _check_range(i, a.shape[0], dim)
-        return finish_out(wrap(a[i].reshape(idx.shape)), out)
+        return wrap(a[i].reshape(idx.shape))
     _check_range(idx, arr.shape[dim], dim)
     if idx.size == 0:
-        return finish_out(wrap(np.empty(idx.shape, arr.dtype)), out)
-    return finish_out(wrap(arr[_full_index(idx, dim)]), out)
+        return wrap(np.empty(idx.shape, arr.dtype))
+    return wrap(arr[_full_index(idx, dim)])
+
+
+class TakeBackward0(Node):
+    def __init__(self, shape, index):
+        self.shape, self.index = shape, index
+
+    def backward(self, grad):
+        return put(_zeros(self.shape, grad._data.dtype), self.index, grad, accumulate=True)
 
 
 @method()
 def take(input, index, *, out=None):
+    _no_out_with_grad("take", out, input)
     arr = input._data
     if not isinstance(index, Tensor):
         raise TypeError(f"take(): argument 'index' must be Tensor, not {type(index).__name__}")
@@ -614,11 +942,15 @@ def take(input, index, *, out=None):
         if bad.any():
             raise IndexError(f"out of range: tried to access index {int(idx[bad].flat[0])} on a tensor of {n} "
                              "elements.")
-    return finish_out(wrap(arr.reshape(-1)[idx]), out)
+    result = wrap(arr.reshape(-1)[idx])
+    if needs_grad(input):
+        record(TakeBackward0(arr.shape, index), (input,), result)
+    return finish_out(result, out)
 
 
 @method()
 def take_along_dim(input, indices, dim=None, *, out=None):
+    _no_out_with_grad("take_along_dim", out, input)
     arr = input._data
     idx = indices._data
     if idx.dtype != _INT64:
@@ -627,6 +959,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         flat = arr.reshape(-1)
         i = idx.reshape(-1)
         _check_range(i, flat.shape[0], 0)
+        if needs_grad(input):  # PyTorch: input.view(-1).gather(0, indices.view(-1))
+            return gather(input.reshape(-1), 0, wrap(i))
         return finish_out(wrap(flat[i]), out)
     if arr.ndim != idx.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, but "
@@ -642,6 +976,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     a = np.broadcast_to(arr, bshape[:dim] + (arr.shape[dim],) + bshape[dim + 1:])
     i = np.broadcast_to(idx, bshape[:dim] + (idx.shape[dim],) + bshape[dim + 1:])
     _check_range(i, arr.shape[dim], dim, negative_ok=True)
+    if needs_grad(input):  # PyTorch: input.expand(...).gather(dim, indices.expand(...))
+        return gather(input.expand(a.shape), dim, wrap(i % arr.shape[dim]))
     return finish_out(wrap(np.take_along_axis(a, i, axis=dim)), out)
 
 
@@ -731,16 +1067,70 @@ def _src_or_value(src, value, op):
     return src
 
 
+def _gather_grad(grad, dim, index, src_shape, node):
+    """grad.gather(dim, index) as the src gradient; PyTorch refuses a src larger than the index here."""
+    g = gather(grad, dim, index)
+    if tuple(g._data.shape) != tuple(src_shape):
+        raise RuntimeError(f"Function {node} returned an invalid gradient at index 1 - got {list(g._data.shape)} but "
+                           f"expected shape compatible with {list(src_shape)}")
+    return g
+
+
+class ScatterBackward0(Node):
+    def __init__(self, dim, index, src_shape):
+        self.dim, self.index, self.src_shape = dim, index, src_shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = scatter(grad, self.dim, self.index, 0) if needs[0] else None
+        grad_src = _gather_grad(grad, self.dim, self.index, self.src_shape, "ScatterBackward0") if needs[1] else None
+        return grad_self, grad_src
+
+
+class ScatterBackward1(Node):
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def backward(self, grad):
+        return scatter(grad, self.dim, self.index, 0)
+
+
+class NotImplemented(Node):  # noqa: A001 - PyTorch's name for a node whose derivative is missing
+    def __init__(self, op):
+        self.op = op
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for {self.op} is not implemented")
+
+
+def _record_scatter(input, dim, index, src, reduce, result):
+    dim = wrap_dim(dim, input._data.ndim)
+    if reduce is not None:
+        node = NotImplemented("aten::scatter")
+        inputs = (input, src) if isinstance(src, Tensor) else (input,)
+    elif isinstance(src, Tensor):
+        node, inputs = ScatterBackward0(dim, index, src._data.shape), (input, src)
+    else:
+        node, inputs = ScatterBackward1(dim, index), (input,)
+    record(node, inputs, result)
+    return result
+
+
 @method()
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     src = _src_or_value(src, value, "scatter")
+    _no_out_with_grad("scatter", out, input, src)
     result = _scatter_into(wrap(input._data.copy()), dim, index, src, reduce, "scatter")
+    if needs_grad(input, src):
+        _record_scatter(input, dim, index, src, reduce, result)
     return finish_out(result, out)
 
 
 @method()
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
     src = _src_or_value(src, value, "scatter_")
+    if needs_grad(self, src):
+        return _commit(self, scatter(prepare_inplace(self, src), dim, index, src, reduce=reduce))
     _scatter_into(self, dim, index, src, reduce, "scatter")
     self._bump_version()
     return self
@@ -751,19 +1141,34 @@ def _check_tensor_src(src, op):
         raise TypeError(f"{op}(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
 
 
+class ScatterAddBackward0(Node):
+    def __init__(self, dim, index, src_shape):
+        self.dim, self.index, self.src_shape = dim, index, src_shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_src = _gather_grad(grad, self.dim, self.index, self.src_shape, "ScatterAddBackward0") if needs[1] else None
+        return (grad if needs[0] else None), grad_src
+
+
 @method()
 def scatter_add(input, dim, index, src, *, out=None):
     _check_tensor_src(src, "scatter_add")
+    _no_out_with_grad("scatter_add", out, input, src)
     result = wrap(input._data.copy())
     dim, key, vals = _scatter_prepare(result, dim, index, src, "scatter_add")
     if key is not None:
         _ufunc_at(np.add, result._data, key, vals)
+    if needs_grad(input, src):
+        record(ScatterAddBackward0(dim, index, src._data.shape), (input, src), result)
     return finish_out(result, out)
 
 
 @method()
 def scatter_add_(self, dim, index, src):
     _check_tensor_src(src, "scatter_add_")
+    if needs_grad(self, src):
+        return _commit(self, scatter_add(prepare_inplace(self, src), dim, index, src))
     dim, key, vals = _scatter_prepare(self, dim, index, src, "scatter_add")
     if key is not None:
         _ufunc_at(np.add, self._data, key, vals)
@@ -772,9 +1177,7 @@ def scatter_add_(self, dim, index, src):
 
 
 def _scatter_reduce_into(out, dim, index, src, reduce, include_self):
-    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch takes these undocumented aliases
-    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    reduce = _reduce_name(reduce)
     _check_tensor_src(src, "scatter_reduce")
     dim, key, vals = _scatter_prepare(out, dim, index, src, "scatter_reduce")
     if key is None:
@@ -782,6 +1185,13 @@ def _scatter_reduce_into(out, dim, index, src, reduce, include_self):
     arr = out._data
     _reduce_at(arr, key, vals, reduce, include_self)
     return out
+
+
+def _reduce_name(reduce):
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch takes these undocumented aliases
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    return reduce
 
 
 def _reduce_at(arr, key, vals, reduce, include_self):
@@ -806,14 +1216,88 @@ def _reduce_at(arr, key, vals, reduce, include_self):
         arr[...] = work.astype(dt)
 
 
+class _ReduceBackward(Node):
+    """Shared by scatter_reduce and index_reduce: `spread(t, src)` adds src into t at the reduced positions,
+    `pick(t)` reads t at them (scatter_add/gather, or index_add/index_select), `clear(t)` zeroes them."""
+
+    def __init__(self, input, src, result, reduce, include_self):
+        self.reduce, self.include_self = reduce, include_self
+        self.src_shape = src._data.shape
+        if reduce in ("prod", "amax", "amin"):
+            self.input, self.src = self.save(input), self.save(src)
+            self.result = self.save(result, is_output=True)
+        elif reduce == "mean":
+            self.src_dtype = src.dtype
+
+    def backward(self, grad):
+        from .creation import ones_like, zeros_like
+
+        needs = self.needs_input_grad
+        reduce = self.reduce
+        if reduce == "sum":
+            grad_self, grad_src = grad, self.pick(grad)
+        elif reduce == "mean":
+            count = ones_like(grad) if self.include_self else zeros_like(grad)
+            count = self.spread(count, wrap(np.ones(self.src_shape, grad._data.dtype)))
+            count = masked_fill(count, count == 0, 1)
+            grad_self = grad / count
+            grad_src = self.pick(grad_self)
+        elif reduce == "prod":
+            x, src, result = self.input.unpack(), self.src.unpack(), self.result.unpack()
+            x_masked = masked_fill(x, x == 0, 1)
+            grad_self = grad * self.redo(x_masked, src) / x_masked  # the product of the others where x is 0
+            src_zero = src == 0
+            zeros_per_slot = self.pick(self.spread(zeros_like(x), src_zero.to(x.dtype)))
+            single_zero = src_zero.logical_and(zeros_per_slot == 1)
+            without_zero = self.redo(x, masked_fill(src, single_zero, 1))
+            grad_src = where(single_zero, self.pick(grad * without_zero),
+                             self.pick(grad * result) / masked_fill(src, src_zero, 1))
+        else:  # amax / amin: ties share the gradient evenly
+            x, src, result = self.input.unpack(), self.src.unpack(), self.result.unpack()
+            x_hits = (x == result).to(x.dtype)
+            src_hits = (src == self.pick(result)).to(x.dtype)
+            share = grad / self.spread(x_hits, src_hits)
+            grad_self = x_hits * share
+            grad_src = src_hits * self.pick(share)
+        if not self.include_self and needs[0]:
+            grad_self = self.clear(grad_self)
+        return (grad_self if needs[0] else None), (grad_src if needs[1] else None)
+
+
+class ScatterReduceBackward0(_ReduceBackward):
+    def __init__(self, input, dim, index, src, result, reduce, include_self):
+        super().__init__(input, src, result, reduce, include_self)
+        self.dim, self.index = dim, index
+
+    def spread(self, t, src):
+        return scatter_add(t, self.dim, self.index, src)
+
+    def pick(self, t):
+        return _gather_grad(t, self.dim, self.index, self.src_shape, "ScatterReduceBackward0")
+
+    def clear(self, t):
+        return scatter(t, self.dim, self.index, 0)
+
+    def redo(self, x, src):
+        return scatter_reduce(x, self.dim, self.index, src, self.reduce, include_self=self.include_self)
+
+
 @method()
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    _no_out_with_grad("scatter_reduce", out, input, src)
     result = _scatter_reduce_into(wrap(input._data.copy()), dim, index, src, reduce, include_self)
+    if needs_grad(input, src):
+        node = ScatterReduceBackward0(input, wrap_dim(dim, input._data.ndim), index, src, result, _reduce_name(reduce),
+                                      include_self)
+        record(node, (input, src), result)
     return finish_out(result, out)
 
 
 @method()
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    if needs_grad(self, src):
+        return _commit(self, scatter_reduce(prepare_inplace(self, src), dim, index, src, reduce,
+                                            include_self=include_self))
     _scatter_reduce_into(self, dim, index, src, reduce, include_self)
     self._bump_version()
     return self
@@ -887,13 +1371,46 @@ def _index_add_into(self, dim, index, source, alpha):
     return self
 
 
+def _long_index(index):
+    """The index as an int64 tensor (index_fill, used in backward formulas, takes only int64)."""
+    idx = index._data
+    return index if idx.dtype == _INT64 else wrap(idx.astype(_INT64))
+
+
+def _selected(grad, dim, index, shape):
+    """grad.index_select(dim, index) shaped as the source (a 0-dim source is a 1-element slice)."""
+    g = index_select(grad, dim, index)
+    return g if g._data.shape == tuple(shape) else g.reshape(shape)
+
+
+class IndexAddBackward0(Node):
+    def __init__(self, dim, index, source, alpha):
+        self.dim, self.index, self.alpha = dim, index, alpha
+        self.source_shape = source._data.shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_source = None
+        if needs[1]:
+            grad_source = _selected(grad, self.dim, self.index, self.source_shape)
+            if self.alpha != 1:
+                grad_source = grad_source * self.alpha
+        return (grad if needs[0] else None), grad_source
+
+
 @method()
 def index_add(input, dim, index, source, *, alpha=1, out=None):
-    return finish_out(_index_add_into(wrap(input._data.copy()), dim, index, source, alpha), out)
+    _no_out_with_grad("index_add", out, input, source)
+    result = _index_add_into(wrap(input._data.copy()), dim, index, source, alpha)
+    if needs_grad(input, source):
+        record(IndexAddBackward0(wrap_dim(dim, input._data.ndim), index, source, alpha), (input, source), result)
+    return finish_out(result, out)
 
 
 @method()
 def index_add_(self, dim, index, source, *, alpha=1):
+    if needs_grad(self, source):
+        return _commit(self, index_add(prepare_inplace(self, source), dim, index, source, alpha=alpha))
     _index_add_into(self, dim, index, source, alpha)
     self._bump_version()
     return self
@@ -905,13 +1422,31 @@ def _index_copy_into(self, dim, index, source):
     return self
 
 
+class IndexCopyBackward0(Node):
+    def __init__(self, dim, index, source):
+        self.dim, self.index = dim, index
+        self.source_shape = source._data.shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = index_fill(grad, self.dim, _long_index(self.index), 0) if needs[0] else None
+        grad_source = _selected(grad, self.dim, self.index, self.source_shape) if needs[1] else None
+        return grad_self, grad_source
+
+
 @method()
 def index_copy(input, dim, index, source, *, out=None):
-    return finish_out(_index_copy_into(wrap(input._data.copy()), dim, index, source), out)
+    _no_out_with_grad("index_copy", out, input, source)
+    result = _index_copy_into(wrap(input._data.copy()), dim, index, source)
+    if needs_grad(input, source):
+        record(IndexCopyBackward0(wrap_dim(dim, input._data.ndim), index, source), (input, source), result)
+    return finish_out(result, out)
 
 
 @method()
 def index_copy_(self, dim, index, source):
+    if needs_grad(self, source):
+        return _commit(self, index_copy(prepare_inplace(self, source), dim, index, source))
     _index_copy_into(self, dim, index, source)
     self._bump_version()
     return self
@@ -942,13 +1477,50 @@ def _index_fill_into(self, dim, index, value):
     return self
 
 
+class IndexFillBackward0(Node):
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def backward(self, grad):
+        return index_fill(grad, self.dim, self.index, 0)
+
+
+class IndexFillBackward1(Node):
+    def __init__(self, dim, index, value):
+        self.dim, self.index = dim, index
+        self.value_dtype = value.dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = index_fill(grad, self.dim, self.index, 0) if needs[0] else None
+        grad_value = None
+        if needs[1]:  # the value lands once on every distinct filled position
+            idx = self.index._data.reshape(-1)
+            if grad._data.ndim == 0:
+                picked = grad if idx.size else _zeros((), grad._data.dtype)
+            else:
+                unique = np.unique(idx % grad._data.shape[self.dim])
+                picked = _index_key(grad, (_ALL,) * self.dim + (unique,)).sum()
+            grad_value = _as_dtype(picked, self.value_dtype)
+        return grad_self, grad_value
+
+
 @method()
 def index_fill(input, dim, index, value):
-    return _index_fill_into(wrap(input._data.copy()), dim, index, value)
+    result = _index_fill_into(wrap(input._data.copy()), dim, index, value)
+    if needs_grad(input, value):
+        dim = wrap_dim(dim, input._data.ndim)
+        if isinstance(value, Tensor):
+            record(IndexFillBackward1(dim, index, value), (input, value), result)
+        else:
+            record(IndexFillBackward0(dim, index), (input,), result)
+    return result
 
 
 @method()
 def index_fill_(self, dim, index, value):
+    if needs_grad(self, value):
+        return _commit(self, index_fill(prepare_inplace(self, value), dim, index, value))
     _index_fill_into(self, dim, index, value)
     self._bump_version()
     return self
@@ -962,19 +1534,59 @@ def _index_reduce_into(self, dim, index, source, reduce, include_self):
     return self
 
 
+class IndexReduceBackward0(_ReduceBackward):
+    def __init__(self, input, dim, index, src, result, reduce, include_self):
+        super().__init__(input, src, result, reduce, include_self)
+        self.dim, self.index = dim, index
+
+    def spread(self, t, src):
+        return index_add(t, self.dim, self.index, src)
+
+    def pick(self, t):
+        return _selected(t, self.dim, self.index, self.src_shape)
+
+    def clear(self, t):
+        return index_fill(t, self.dim, _long_index(self.index), 0)
+
+    def redo(self, x, src):
+        return index_reduce(x, self.dim, self.index, src, self.reduce, include_self=self.include_self)
+
+
 @method()
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
-    return finish_out(_index_reduce_into(wrap(input._data.copy()), dim, index, source, reduce, include_self), out)
+    _no_out_with_grad("index_reduce", out, input, source)
+    result = _index_reduce_into(wrap(input._data.copy()), dim, index, source, reduce, include_self)
+    if needs_grad(input, source):
+        node = IndexReduceBackward0(input, wrap_dim(dim, input._data.ndim), index, source, result, reduce, include_self)
+        record(node, (input, source), result)
+    return finish_out(result, out)
 
 
 @method()
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+    if needs_grad(self, source):
+        return _commit(self, index_reduce(prepare_inplace(self, source), dim, index, source, reduce,
+                                          include_self=include_self))
     _index_reduce_into(self, dim, index, source, reduce, include_self)
     self._bump_version()
     return self
 
 
 def _index_put_into(self, indices, values, accumulate):
+    key, v, target_shape = _index_put_plan(self, indices, values)
+    arr = self._data
+    if accumulate:
+        if arr.dtype.kind == "b":
+            np.logical_or.at(arr, key, v)
+        else:
+            _ufunc_at(np.add, arr, key, np.broadcast_to(v, target_shape))
+    else:
+        arr[key] = v
+    return self
+
+
+def _index_put_plan(self, indices, values):
+    """Validate index_put's arguments; returns (NumPy key, values array, shape of self[key])."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
     if not isinstance(values, Tensor):
@@ -1012,23 +1624,21 @@ def _index_put_into(self, indices, values, accumulate):
     if not _broadcasts_to(v.shape, target_shape):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to indexing "
                            f"result of shape {list(target_shape)}")
-    if accumulate:
-        if arr.dtype.kind == "b":
-            np.logical_or.at(arr, key, v)
-        else:
-            _ufunc_at(np.add, arr, key, np.broadcast_to(v, target_shape))
-    else:
-        arr[key] = v
-    return self
+    return key, v, target_shape
 
 
 @method()
 def index_put(input, indices, values, accumulate=False):
+    if needs_grad(input, values):
+        key, v, _ = _index_put_plan(input, indices, values)
+        return _index_put_key(input, key, values, accumulate, v)
     return _index_put_into(wrap(input._data.copy()), indices, values, accumulate)
 
 
 @method()
 def index_put_(input, indices, values, accumulate=False):
+    if needs_grad(input, values):
+        return _commit(input, index_put(prepare_inplace(input, values), indices, values, accumulate))
     _index_put_into(input, indices, values, accumulate)
     input._bump_version()
     return input
@@ -1065,13 +1675,38 @@ def _fill_value(value, np_dtype, op):
     return _scalar_array(value, np_dtype)
 
 
+class MaskedFillBackward0(Node):
+    def __init__(self, mask, shape):
+        self.mask, self.shape = mask, shape
+
+    def backward(self, grad):
+        return sum_to_shape(masked_fill(grad, self.mask, 0), self.shape)
+
+
+class MaskedFillBackward1(Node):
+    def __init__(self, mask, shape, value):
+        self.mask, self.shape, self.value_dtype = mask, shape, value.dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = sum_to_shape(masked_fill(grad, self.mask, 0), self.shape) if needs[0] else None
+        grad_value = _as_dtype(where(self.mask, grad, 0).sum(), self.value_dtype) if needs[1] else None
+        return grad_self, grad_value
+
+
 @method()
 def masked_fill(input, mask, value):
     arr = input._data
     m = _bool_mask(mask, "masked_fill_")
     v = _fill_value(value, arr.dtype, "masked_fill_")
     broadcast_shapes(arr.shape, m.shape)
-    return wrap(np.asarray(np.where(m, v, arr)))
+    result = wrap(np.asarray(np.where(m, v, arr)))
+    if needs_grad(input, value):
+        if isinstance(value, Tensor):
+            record(MaskedFillBackward1(mask, arr.shape, value), (input, value), result)
+        else:
+            record(MaskedFillBackward0(mask, arr.shape), (input,), result)
+    return result
 
 
 def _check_inplace_broadcast(self_shape, other_shape):
@@ -1086,19 +1721,34 @@ def masked_fill_(self, mask, value):
     m = _bool_mask(mask, "masked_fill_")
     v = _fill_value(value, arr.dtype, "masked_fill_")
     _check_inplace_broadcast(arr.shape, m.shape)
+    if needs_grad(self, value):
+        return _commit(self, masked_fill(prepare_inplace(self, value), mask, value))
     np.copyto(arr, v, where=m)
     self._bump_version()
     return self
 
 
+class MaskedSelectBackward0(Node):
+    def __init__(self, mask, shape):
+        self.mask, self.shape = mask, shape
+
+    def backward(self, grad):
+        full = broadcast_shapes(self.shape, self.mask._data.shape)
+        return sum_to_shape(masked_scatter(_zeros(full, grad._data.dtype), self.mask, grad), self.shape)
+
+
 @method()
 def masked_select(input, mask, *, out=None):
+    _no_out_with_grad("masked_select", out, input)
     arr = input._data
     m = _bool_mask(mask, "masked_select")
     if m.shape != arr.shape:
         shape = broadcast_shapes(arr.shape, m.shape)
         arr, m = np.broadcast_to(arr, shape), np.broadcast_to(m, shape)
-    return finish_out(wrap(arr[m]), out)
+    result = wrap(arr[m])
+    if needs_grad(input):
+        record(MaskedSelectBackward0(mask, input._data.shape), (input,), result)
+    return finish_out(result, out)
 
 
 def _masked_scatter_into(arr, m, source):
@@ -1114,6 +1764,24 @@ def _masked_scatter_into(arr, m, source):
     arr[m] = s.reshape(-1)[:n]
 
 
+class MaskedScatterBackward0(Node):
+    def __init__(self, mask, shape, source):
+        self.mask, self.shape, self.source_shape = mask, shape, source._data.shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = sum_to_shape(masked_fill(grad, self.mask, 0), self.shape) if needs[0] else None
+        grad_source = None
+        if needs[1]:  # the selected grads fill the source's first elements; the unused rest gets zeros
+            picked = masked_select(grad, self.mask)
+            numel = int(np.prod(self.source_shape))
+            if picked._data.shape[0] != numel:
+                picked = _index_put_key(_zeros((numel,), grad._data.dtype), (slice(0, picked._data.shape[0]),),
+                                        picked, False)
+            grad_source = picked.reshape(self.source_shape)
+        return grad_self, grad_source
+
+
 @method()
 def masked_scatter(input, mask, source):
     arr = input._data
@@ -1121,7 +1789,10 @@ def masked_scatter(input, mask, source):
     shape = broadcast_shapes(arr.shape, m.shape)
     out = np.array(np.broadcast_to(arr, shape))
     _masked_scatter_into(out, np.broadcast_to(m, shape), source)
-    return wrap(out)
+    result = wrap(out)
+    if needs_grad(input, source):
+        record(MaskedScatterBackward0(mask, arr.shape, source), (input, source), result)
+    return result
 
 
 @method()
@@ -1129,6 +1800,8 @@ def masked_scatter_(self, mask, source):
     arr = self._data
     m = _bool_mask(mask, "masked_scatter_")
     _check_inplace_broadcast(arr.shape, m.shape)
+    if needs_grad(self, source):
+        return _commit(self, masked_scatter(prepare_inplace(self, source), mask, source))
     _masked_scatter_into(arr, np.broadcast_to(m, arr.shape), source)
     self._bump_version()
     return self
@@ -1163,13 +1836,36 @@ def _put_into(self, index, source, accumulate):
     return self
 
 
+class PutBackward0(Node):
+    def __init__(self, index, source, accumulate):
+        self.index, self.accumulate = index, accumulate
+        self.source_shape = source._data.shape
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = grad_source = None
+        if needs[0]:
+            grad_self = grad if self.accumulate else \
+                put(grad, self.index, _zeros(self.source_shape, grad._data.dtype))
+        if needs[1]:
+            grad_source = take(grad, self.index)
+            if grad_source._data.shape != self.source_shape:
+                grad_source = grad_source.reshape(self.source_shape)
+        return grad_self, grad_source
+
+
 @method()
 def put(input, index, source, accumulate=False):
-    return _put_into(wrap(input._data.copy()), index, source, accumulate)
+    result = _put_into(wrap(input._data.copy()), index, source, accumulate)
+    if needs_grad(input, source):
+        record(PutBackward0(index, source, accumulate), (input, source), result)
+    return result
 
 
 @method()
 def put_(self, index, source, accumulate=False):
+    if needs_grad(self, source):
+        return _commit(self, put(prepare_inplace(self, source), index, source, accumulate))
     _put_into(self, index, source, accumulate)
     self._bump_version()
     return self
@@ -1198,7 +1894,29 @@ def where(condition, input=None, other=None, *, out=None):
     dt = promote_operands(input, other)._np
     x, y = _where_operand(input, dt), _where_operand(other, dt)
     broadcast_shapes(c.shape, np.shape(x), np.shape(y))
-    return finish_out(wrap(np.asarray(np.where(c, x, y))), out)
+    _no_out_with_grad("where", out, input, other)
+    result = wrap(np.asarray(np.where(c, x, y)))
+    if needs_grad(input, other):
+        record(WhereBackward0(condition, input, other), (input, other), result)
+    return finish_out(result, out)
+
+
+class WhereBackward0(Node):
+    def __init__(self, condition, input, other):
+        self.condition = condition
+        self.input_meta = (input._data.shape, input.dtype) if isinstance(input, Tensor) else None
+        self.other_meta = (other._data.shape, other.dtype) if isinstance(other, Tensor) else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_input = grad_other = None
+        if needs[0]:
+            shape, dtype = self.input_meta
+            grad_input = _as_dtype(sum_to_shape(where(self.condition, grad, 0), shape), dtype)
+        if needs[1]:
+            shape, dtype = self.other_meta
+            grad_other = _as_dtype(sum_to_shape(where(self.condition, 0, grad), shape), dtype)
+        return grad_input, grad_other
 
 
 def _tensor_where(self, condition, other):
@@ -1240,22 +1958,48 @@ def _triangle(arr, diagonal, lower, name):
     return keep
 
 
+class TrilBackward0(Node):
+    def __init__(self, diagonal):
+        self.diagonal = diagonal
+
+    def backward(self, grad):
+        return tril(grad, self.diagonal)
+
+
+class TriuBackward0(Node):
+    def __init__(self, diagonal):
+        self.diagonal = diagonal
+
+    def backward(self, grad):
+        return triu(grad, self.diagonal)
+
+
 @method()
 def tril(input, diagonal=0, *, out=None):
+    _no_out_with_grad("tril", out, input)
     arr = input._data
     keep = _triangle(arr, diagonal, True, "tril")
-    return finish_out(wrap(np.where(keep, arr, np.zeros((), arr.dtype))), out)
+    result = wrap(np.where(keep, arr, np.zeros((), arr.dtype)))
+    if needs_grad(input):
+        record(TrilBackward0(diagonal), (input,), result)
+    return finish_out(result, out)
 
 
 @method()
 def triu(input, diagonal=0, *, out=None):
+    _no_out_with_grad("triu", out, input)
     arr = input._data
     keep = _triangle(arr, diagonal, False, "triu")
-    return finish_out(wrap(np.where(keep, arr, np.zeros((), arr.dtype))), out)
+    result = wrap(np.where(keep, arr, np.zeros((), arr.dtype)))
+    if needs_grad(input):
+        record(TriuBackward0(diagonal), (input,), result)
+    return finish_out(result, out)
 
 
 @method()
 def tril_(self, diagonal=0):
+    if needs_grad(self):
+        return _commit(self, tril(prepare_inplace(self), diagonal))
     arr = self._data
     np.copyto(arr, np.zeros((), arr.dtype), where=~_triangle(arr, diagonal, True, "tril"))
     self._bump_version()
@@ -1264,6 +2008,8 @@ def tril_(self, diagonal=0):
 
 @method()
 def triu_(self, diagonal=0):
+    if needs_grad(self):
+        return _commit(self, triu(prepare_inplace(self), diagonal))
     arr = self._data
     np.copyto(arr, np.zeros((), arr.dtype), where=~_triangle(arr, diagonal, False, "triu"))
     self._bump_version()
@@ -1307,7 +2053,18 @@ def flip(input, dims):
         raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     arr = input._data
     axes = wrap_dims(tuple(dims), arr.ndim)
-    return wrap(np.flip(arr, axes).copy() if axes and arr.ndim else arr.copy())
+    result = wrap(np.flip(arr, axes).copy() if axes and arr.ndim else arr.copy())
+    if needs_grad(input):
+        record(FlipBackward0(axes), (input,), result)
+    return result
+
+
+class FlipBackward0(Node):
+    def __init__(self, dims):
+        self.dims = dims
+
+    def backward(self, grad):
+        return flip(grad, self.dims)
 
 
 def _flip_method(self, *dims):
@@ -1324,18 +2081,34 @@ Tensor.flip = _flip_method
 def fliplr(input):
     if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
-    return wrap(input._data[:, ::-1].copy())
+    return flip(input, (1,))
 
 
 @method()
 def flipud(input):
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
-    return wrap(input._data[::-1].copy())
+    return flip(input, (0,))
+
+
+class RollBackward0(Node):
+    def __init__(self, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+
+    def backward(self, grad):
+        return roll(grad, tuple(-s for s in self.shifts), self.dims)
 
 
 @method()
 def roll(input, shifts, dims=None):
+    result = _roll_values(input, shifts, dims)
+    if needs_grad(input):
+        shifts = _int_tuple(shifts, "roll", "shifts")
+        record(RollBackward0(shifts, None if dims is None else _int_tuple(dims, "roll", "dims")), (input,), result)
+    return result
+
+
+def _roll_values(input, shifts, dims):
     arr = input._data
     shifts = _int_tuple(shifts, "roll", "shifts")
     if dims is None:
@@ -1351,14 +2124,40 @@ def roll(input, shifts, dims=None):
     return wrap(np.roll(arr, shifts, axes))
 
 
+class DiagonalBackward0_copy(Node):  # noqa: N801 - PyTorch's name for diag()'s 2-D case
+    def __init__(self, shape, offset):
+        self.shape, self.offset = shape, offset
+
+    def backward(self, grad):
+        n = grad._data.shape[0]
+        i = np.arange(n)
+        key = (i + builtins.max(-self.offset, 0), i + builtins.max(self.offset, 0))
+        return _index_put_key(_zeros(self.shape, grad._data.dtype), key, grad, False)
+
+
 @method()
 def diag(input, diagonal=0, *, out=None):
+    _no_out_with_grad("diag", out, input)
     arr = input._data
     if arr.ndim not in (1, 2):
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {arr.ndim}D")
     if arr.ndim == 1:
-        return finish_out(wrap(np.diag(arr, diagonal)), out)
-    return finish_out(wrap(np.diagonal(arr, diagonal).copy()), out)
+        result = wrap(np.diag(arr, diagonal))
+        if needs_grad(input):
+            record(DiagEmbedBackward0(diagonal, 0, 1), (input,), result)
+        return finish_out(result, out)
+    result = wrap(np.diagonal(arr, diagonal).copy())
+    if needs_grad(input):
+        record(DiagonalBackward0_copy(arr.shape, diagonal), (input,), result)
+    return finish_out(result, out)
+
+
+class DiagEmbedBackward0(Node):
+    def __init__(self, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def backward(self, grad):
+        return grad.diagonal(self.offset, self.dim1, self.dim2)
 
 
 @method()
@@ -1374,11 +2173,16 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     i = np.arange(m)
     out[..., i + builtins.max(-offset, 0), i + builtins.max(offset, 0)] = arr
     # the two new dims sit last; move them to dim1 and dim2
-    return wrap(np.moveaxis(out, (-2, -1), (d1, d2)))
+    result = wrap(np.moveaxis(out, (-2, -1), (d1, d2)))
+    if needs_grad(input):
+        record(DiagEmbedBackward0(offset, d1, d2), (input,), result)
+    return result
 
 
 @method()
 def diagflat(input, offset=0):
+    if needs_grad(input):  # PyTorch: diag_embed of input.view(-1)
+        return diag_embed(input.reshape(-1), offset, 0, 1)
     return wrap(np.diagflat(input._data.reshape(-1), offset))
 
 
@@ -1391,4 +2195,12 @@ def narrow_copy(input, dim, start, length):
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return wrap(arr[(_ALL,) * dim + (slice(start, start + length),)].copy())
+    key = (_ALL,) * dim + (slice(start, start + length),)
+    result = wrap(arr[key].copy())
+    if needs_grad(input):
+        record(NarrowCopyBackward0(arr.shape, key), (input,), result)
+    return result
+
+
+class NarrowCopyBackward0(_EmbedBackward):
+    pass
