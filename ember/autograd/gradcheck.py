@@ -8,7 +8,7 @@ import warnings
 
 from .._backend import np
 from .._tensor import Tensor
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -126,9 +126,10 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     def first_grads(*args):
         ins, gouts = args[:n_in], args[n_in:]
-        outs = [o for o in _floating(_outputs(func, ins)) if o.requires_grad]
-        diff_inputs = [ins[i] for i in diff_positions]
-        grads = autograd_grad(outs, diff_inputs, gouts, create_graph=True, allow_unused=True)
+        with enable_grad():  # the numerical Jacobian calls this under no_grad; the first gradients need a graph
+            outs = [o for o in _floating(_outputs(func, ins)) if o.requires_grad]
+            diff_inputs = [ins[i] for i in diff_positions]
+            grads = autograd_grad(outs, diff_inputs, gouts, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

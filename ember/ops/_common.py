@@ -156,7 +156,7 @@ def commit_inplace(self, result):
     if node is None or result is self:
         return self
     base = self._base
-    if base is not None and base.requires_grad:
+    if base is not None:  # the base's history changes too, even if it needed no grad before (x[0] = y)
         _rebase_view(self, base, node)
     else:
         self.grad_fn = node
