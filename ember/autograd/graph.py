@@ -52,12 +52,13 @@ def _add_hook(hooks, fn):
 class SavedTensor:
     """A tensor saved for backward, with the version it had when saved, so a later in-place change is caught."""
 
-    __slots__ = ("tensor", "version", "is_output", "node")
+    __slots__ = ("tensor", "version", "is_output", "node", "output_nr")
 
     def __init__(self, tensor, node, is_output):
         self.version = tensor._version
         self.is_output = is_output
         self.node = node
+        self.output_nr = tensor.__dict__.get("_output_nr", 0) if is_output else 0
         # An op's own output is saved without its grad_fn (which would be this node: a reference cycle);
         # unpack() puts it back.
         self.tensor = tensor.detach() if is_output else tensor
@@ -87,6 +88,8 @@ class SavedTensor:
             out = t.detach()
             out.requires_grad = True
             out.grad_fn = self.node
+            if self.output_nr:
+                out.__dict__["_output_nr"] = self.output_nr
             return out
         return t
 
