@@ -58,7 +58,7 @@ class SavedTensor:
         self.version = tensor._version
         self.is_output = is_output
         self.node = node
-        self.output_nr = tensor.__dict__.get("_output_nr", 0) if is_output else 0
+        self.output_nr = 0  # record() sets it for the outputs of multi-output nodes
         # An op's own output is saved without its grad_fn (which would be this node: a reference cycle);
         # unpack() puts it back.
         self.tensor = tensor.detach() if is_output else tensor
@@ -235,6 +235,11 @@ def record(node, inputs, outputs):
                 out.requires_grad = True
                 if i:
                     out.__dict__["_output_nr"] = i
+        for saved in node.__dict__.get("_saved", ()):  # outputs saved before they had their numbers
+            if saved.is_output:
+                for i, out in enumerate(outputs):
+                    if out is not None and saved.tensor._data is out._data:
+                        saved.output_nr = i
     else:
         outputs.grad_fn = node
         outputs.requires_grad = True
