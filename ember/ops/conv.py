@@ -1,3 +1,495 @@
-"""Functional conv ops (in progress): forward and backward side by side."""
+"""Convolutions (conv1d/2d/3d, conv_transpose1d/2d/3d) and unfold/fold, forward and backward side by side.
 
-__all__ = []
+Everything is one general `_convolution` (PyTorch's `aten::convolution`, grad_fn ConvolutionBackward0):
+- forward: im2col — a strided window view of the padded input copied once into a (G, Cg*K, N*P) matrix —
+  then ONE (batched over groups) matmul with the weight;
+- transposed forward: one matmul to columns, then col2im: one strided add per kernel offset;
+- backward: grad_input is the transposed (resp. plain) convolution of the grad, grad_weight one matmul of the
+  grad with the columns (`_conv_weight_grad`, itself differentiable), grad_bias a sum. Every piece is an op
+  that records itself, so double backward works.
+Spatial padding is kept as (low, high) pairs so that padding='same' with even kernels needs no extra copy.
+"""
+
+import math
+
+from .._backend import np
+from ..autograd.grad_mode import state as _grad_state
+from ._common import Node, Tensor, needs_grad, record, wrap
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
+           "fold", "convolution"]
+
+_as_strided = np.lib.stride_tricks.as_strided
+_LOW_PRECISION = (np.float16,)
+
+
+def _compute_dtype(dtype):
+    """float16/bfloat16 compute in float32 (PyTorch's CPU opmath); everything else in its own dtype."""
+    if dtype == np.float16 or dtype.name == "bfloat16":
+        return np.dtype(np.float32)
+    return dtype
+
+
+def _expand_param(value, n, name):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match the "
+                           f"convolution dimensions, but got {name}={list(value)}")
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ array kernels
+
+
+def _pad_array(x, pads):
+    """Zero-pad the spatial dims of x (N, C, *spatial) by (low, high) pairs."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    out = np.zeros(shape, x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _out_size(in_size, pads, kernel, stride, dilation):
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, (lo, hi), k, s, d in zip(in_size, pads, kernel, stride, dilation))
+
+
+def _windows(xp, kernel, stride, dilation, out_size):
+    """Read-only view (N, C, *out, *kernel) of the padded input xp."""
+    st = xp.strides
+    d = len(kernel)
+    strides = st[:2] + tuple(st[2 + i] * stride[i] for i in range(d)) + tuple(st[2 + i] * dilation[i] for i in range(d))
+    return _as_strided(xp, xp.shape[:2] + tuple(out_size) + tuple(kernel), strides, writeable=False)
+
+
+def _im2col(x, kernel, stride, pads, dilation, out_size):
+    """Columns (C, *kernel, N, *out) of x, contiguous (one copy of the windows)."""
+    win = _windows(_pad_array(x, pads), kernel, stride, dilation, out_size)
+    d = len(kernel)
+    perm = (1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d))
+    return np.ascontiguousarray(win.transpose(perm))
+
+
+def _col2im(cols, full_size, kernel, stride, dilation, out_size):
+    """Sum columns (C, *kernel, N, *out) back into an (N, C, *full_size) array: one strided add per offset."""
+    C, N = cols.shape[0], cols.shape[1 + len(kernel)]
+    res = np.zeros((N, C) + tuple(full_size), cols.dtype)
+    d = len(kernel)
+    to_nc = (1, 0) + tuple(range(2, 2 + d))
+    for offset in np.ndindex(*kernel):
+        region = tuple(slice(o * dl, o * dl + (p - 1) * s + 1, s)
+                       for o, dl, p, s in zip(offset, dilation, out_size, stride))
+        res[(slice(None), slice(None)) + region] += cols[(slice(None),) + offset].transpose(to_nc)
+    return res
+
+
+def _to_group_rows(a, groups):
+    """(N, C, *sp) -> (G, C/G, N*P): channels first, grouped (one copy)."""
+    N, C = a.shape[:2]
+    perm = (1, 0) + tuple(range(2, a.ndim))
+    return np.ascontiguousarray(a.transpose(perm)).reshape(groups, C // groups, -1)
+
+
+def _from_group_rows(res, N, out_size, bias):
+    """(G, Og, N*P) -> contiguous (N, O, *out) (+ bias)."""
+    O = res.shape[0] * res.shape[1]
+    res = res.reshape((O, N) + tuple(out_size)).transpose((1, 0) + tuple(range(2, 2 + len(out_size))))
+    y = np.empty(res.shape, res.dtype)
+    if bias is None:
+        np.copyto(y, res)
+    else:
+        np.add(res, bias.reshape((O,) + (1,) * len(out_size)), out=y)
+    return y
+
+
+def _conv_array(x, w, b, stride, pads, dilation, groups):
+    """Plain convolution of arrays; returns (output, columns)."""
+    N = x.shape[0]
+    kernel = w.shape[2:]
+    out_size = _out_size(x.shape[2:], pads, kernel, stride, dilation)
+    cols = _im2col(x, kernel, stride, pads, dilation, out_size)
+    rows = cols.reshape(groups, -1, _prod(out_size) * N)
+    wm = w.reshape(groups, w.shape[0] // groups, -1)
+    res = wm[0] @ rows[0] if groups == 1 else np.matmul(wm, rows)
+    return _from_group_rows(res.reshape(groups, wm.shape[1], -1), N, out_size, b), cols
+
+
+def _conv_transpose_array(x, w, b, stride, pads, dilation, groups, out_size):
+    """Transposed convolution of arrays: the adjoint of a plain convolution whose input has `out_size`."""
+    N = x.shape[0]
+    kernel = w.shape[2:]
+    in_size = x.shape[2:]
+    Cg_in = w.shape[0] // groups
+    Cout = w.shape[1] * groups
+    wm = w.reshape(groups, Cg_in, -1)                       # (G, Cin_g, Cout_g*K)
+    rows = _to_group_rows(x, groups)                        # (G, Cin_g, N*P)
+    cols = wm[0].T @ rows[0] if groups == 1 else np.matmul(wm.transpose(0, 2, 1), rows)
+    cols = cols.reshape((Cout,) + tuple(kernel) + (N,) + tuple(in_size))
+    full = tuple(n + lo + hi for n, (lo, hi) in zip(out_size, pads))
+    res = _col2im(cols, full, kernel, stride, dilation, in_size)
+    res = res[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(out_size, pads))]
+    if b is not None:
+        res += b.reshape((Cout,) + (1,) * len(kernel))
+    return np.ascontiguousarray(res)
+
+
+def _weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=None):
+    """d(conv(x, w))/dw contracted with g: one matmul of the grad with the columns of x."""
+    kernel = w_shape[2:]
+    out_size = g.shape[2:]
+    if cols is None:
+        cols = _im2col(x, kernel, stride, pads, dilation, out_size)
+    rows = cols.reshape(groups, cols.shape[0] // groups * _prod(kernel), -1)     # (G, Cg*K, N*P)
+    grows = _to_group_rows(g, groups)                                           # (G, Og, N*P)
+    # (Cg*K, N*P) @ (N*P, Og) is the orientation OpenBLAS runs fast for a long inner dimension
+    res = (rows[0] @ grows[0].T).T if groups == 1 else np.matmul(rows, grows.transpose(0, 2, 1)).transpose(0, 2, 1)
+    return np.ascontiguousarray(res).reshape(w_shape)
+
+
+def _prod(values):
+    return math.prod(values)
+
+
+# ------------------------------------------------------------------------------------------------ autograd ops
+
+
+def _as_compute(t):
+    arr = t._data
+    cd = _compute_dtype(arr.dtype)
+    return arr if arr.dtype == cd else arr.astype(cd)
+
+
+def _finish(arr, like):
+    dt = like._data.dtype
+    return wrap(arr if arr.dtype == dt else arr.astype(dt))
+
+
+class ConvolutionBackward0(Node):
+    def __init__(self, input, weight, bias_sizes, stride, pads, dilation, transposed, output_size, groups, cols):
+        self.input, self.weight = self.save(input), self.save(weight)
+        self.has_bias = bias_sizes is not None
+        self.stride, self.pads, self.dilation, self.transposed = stride, pads, dilation, transposed
+        self.output_size, self.groups, self.cols = output_size, groups, cols
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        x, w = self.input.unpack(), self.weight.unpack()
+        st, pads, dil, groups = self.stride, self.pads, self.dilation, self.groups
+        gi = gw = gb = None
+        if needs[0]:
+            gi = _convolution(grad, w, None, st, pads, dil, not self.transposed, groups, tuple(x.shape[2:]))
+        if needs[1]:
+            if self.transposed:
+                gw = _conv_weight_grad(grad, x, tuple(w.shape), st, pads, dil, groups)
+            else:
+                gw = _conv_weight_grad(x, grad, tuple(w.shape), st, pads, dil, groups, self.cols)
+        if len(needs) > 2 and needs[2]:
+            gb = grad.sum((0,) + tuple(range(2, grad.dim())))
+        self.cols = None
+        return gi, gw, gb
+
+    def release_saved(self):
+        super().release_saved()
+        self.cols = None
+
+
+class ConvolutionBackwardBackward0(Node):
+    """Node of the weight gradient as a function of (input, grad_output): used by double backward."""
+
+    def __init__(self, x, g, stride, pads, dilation, groups):
+        self.x, self.g = self.save(x), self.save(g)
+        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def backward(self, ggw):
+        needs = self.needs_input_grad
+        x, g = self.x.unpack(), self.g.unpack()
+        args = (self.stride, self.pads, self.dilation)
+        gx = _convolution(g, ggw, None, *args, True, self.groups, tuple(x.shape[2:])) if needs[0] else None
+        gg = _convolution(x, ggw, None, *args, False, self.groups, None) if needs[1] else None
+        return gx, gg
+
+
+def _conv_weight_grad(x, g, w_shape, stride, pads, dilation, groups, cols=None):
+    arr = _weight_grad_array(_as_compute(x), _as_compute(g), w_shape, stride, pads, dilation, groups, cols)
+    result = _finish(arr, g)
+    if needs_grad(x, g):
+        record(ConvolutionBackwardBackward0(x, g, stride, pads, dilation, groups), (x, g), result)
+    return result
+
+
+def _convolution(input, weight, bias, stride, pads, dilation, transposed, groups, output_size):
+    """The general convolution on a batched input with checked parameters. For transposed, `output_size` is
+    the spatial size of the result (the input size of the plain convolution it is the adjoint of)."""
+    x, w = _as_compute(input), _as_compute(weight)
+    b = None if bias is None else _as_compute(bias)
+    record_it = needs_grad(input, weight, bias)
+    cols = None
+    if transposed:
+        arr = _conv_transpose_array(x, w, b, stride, pads, dilation, groups, output_size)
+    else:
+        arr, cols = _conv_array(x, w, b, stride, pads, dilation, groups)
+        if not (record_it and weight.requires_grad and _grad_state.enabled):
+            cols = None
+    result = _finish(arr, input)
+    if record_it:
+        node = ConvolutionBackward0(input, weight, None if bias is None else bias.shape, stride, pads, dilation,
+                                    transposed, output_size, groups, cols)
+        record(node, (input, weight, bias) if bias is not None else (input, weight, None), result)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ public API
+
+
+def _type_name(t):
+    from .._dtype import from_numpy_dtype
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    return f"torch.{names.get(from_numpy_dtype(t._data.dtype)._name, 'Float')}Tensor"
+
+
+def _check_types(input, weight, bias):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"conv(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"conv(): argument 'weight' (position 2) must be Tensor, not {type(weight).__name__}")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be the "
+                           f"same or input should be a MKLDNN tensor and weight is a dense tensor")
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same "
+                           f"or input should be a MKLDNN tensor and bias is a dense tensor")
+
+
+def _batchify(input, d, name):
+    nd = input.dim()
+    if nd == d + 2:
+        return input, False
+    if nd == d + 1:
+        return input.unsqueeze(0), True
+    raise RuntimeError(f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {name}, but got input of size: "
+                       f"{list(input.shape)}")
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups, d, name):
+    _check_types(input, weight, bias)
+    x, unbatched = _batchify(input, d, name)
+    if weight.dim() != d + 2:
+        raise RuntimeError(f"Expected {d + 2}-dimensional input for {d + 2}-dimensional weight {list(weight.shape)}, "
+                           f"but got {x.dim()}-dimensional input of size {list(x.shape)} instead")
+    stride = _expand_param(stride, d, "stride")
+    dilation = _expand_param(dilation, d, "dilation")
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * d
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = tuple((dl * (k - 1) // 2, dl * (k - 1) - dl * (k - 1) // 2) for k, dl in zip(kernel, dilation))
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        pads = tuple((p, p) for p in _expand_param(padding, d, "padding"))
+    _check_conv_args(x, weight, bias, stride, pads, dilation, groups, False)
+    result = _convolution(x, weight, bias, stride, pads, dilation, False, groups, None)
+    return result.squeeze(0) if unbatched else result
+
+
+def _check_conv_args(x, weight, bias, stride, pads, dilation, groups, transposed):
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise RuntimeError("negative padding is not supported")
+    if any(dl <= 0 for dl in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    C = x.shape[1]
+    wshape = list(weight.shape)
+    if transposed:
+        if C != wshape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {wshape}, expected input{list(x.shape)} to have "
+                               f"{wshape[0]} channels, but got {C} channels instead")
+        if wshape[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                               f"but got weight of size {wshape} instead")
+        out_channels = wshape[1] * groups
+    else:
+        if wshape[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                               f"but got weight of size {wshape} instead")
+        if C != wshape[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {wshape}, expected input{list(x.shape)} to "
+                               f"have {wshape[1] * groups} channels, but got {C} channels instead")
+        out_channels = wshape[0]
+        padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+        eff = tuple(dl * (k - 1) + 1 for k, dl in zip(wshape[2:], dilation))
+        if any(p < k for p, k in zip(padded, eff)):
+            raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel "
+                               f"size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than actual "
+                               f"input size")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {wshape}, expected bias to be 1-dimensional with {out_channels} "
+                           f"elements, but got bias of size {list(bias.shape)} instead")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, d, name):
+    _check_types(input, weight, bias)
+    x, unbatched = _batchify(input, d, name)
+    if weight.dim() != d + 2:
+        raise RuntimeError(f"Expected {d + 2}-dimensional input for {d + 2}-dimensional weight {list(weight.shape)}, "
+                           f"but got {x.dim()}-dimensional input of size {list(x.shape)} instead")
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    stride = _expand_param(stride, d, "stride")
+    dilation = _expand_param(dilation, d, "dilation")
+    padding = _expand_param(padding, d, "padding")
+    output_padding = _expand_param(output_padding, d, "output_padding")
+    pads = tuple((p, p) for p in padding)
+    _check_conv_args(x, weight, bias, stride, pads, dilation, groups, True)
+    if any(op >= s and op >= dl for op, s, dl in zip(output_padding, stride, dilation)):
+        labels = ("depth", "height", "width")[3 - d:] if d > 1 else ("width",)
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + " ".join(f"output_padding_{n}: {v}" for n, v in zip(labels, output_padding)) + " "
+                           + " ".join(f"stride_{n}: {v}" for n, v in zip(labels, stride)) + " "
+                           + " ".join(f"dilation_{n}: {v}" for n, v in zip(labels, dilation)))
+    kernel = tuple(weight.shape[2:])
+    out_size = tuple((n - 1) * s - 2 * p + dl * (k - 1) + op + 1
+                     for n, s, p, dl, k, op in zip(x.shape[2:], stride, padding, dilation, kernel, output_padding))
+    if any(n <= 0 for n in out_size):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). Calculated output "
+                           f"size per channel: ({' x '.join(map(str, out_size))}). Output size is too small")
+    result = _convolution(x, weight, bias, stride, pads, dilation, True, groups, out_size)
+    return result.squeeze(0) if unbatched else result
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                              "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                              "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                              "conv_transpose3d")
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """torch.convolution (aten::convolution)."""
+    d = weight.dim() - 2
+    if transposed:
+        return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, d,
+                                  f"conv_transpose{d}d")
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, d, f"conv{d}d")
+
+
+# ------------------------------------------------------------------------------------------------ unfold / fold
+
+
+class Im2ColBackward0(Node):
+    def __init__(self, size, kernel, dilation, padding, stride):
+        self.args = (size, kernel, dilation, padding, stride)
+
+    def backward(self, grad):
+        return _fold(grad, *self.args)
+
+
+class Col2ImBackward0(Node):
+    def __init__(self, kernel, dilation, padding, stride):
+        self.args = (kernel, dilation, padding, stride)
+
+    def backward(self, grad):
+        return _unfold(grad, *self.args)
+
+
+def _unfold(input, kernel, dilation, padding, stride):
+    x = input._data
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[None]
+    pads = tuple((p, p) for p in padding)
+    out_size = _out_size(x.shape[2:], pads, kernel, stride, dilation)
+    win = _windows(_pad_array(x, pads), kernel, stride, dilation, out_size)       # N C oh ow kh kw
+    N, C = x.shape[:2]
+    arr = np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(N, C * _prod(kernel), _prod(out_size))
+    result = wrap(arr[0] if unbatched else arr)
+    if needs_grad(input):
+        record(Im2ColBackward0(tuple(x.shape[2:]), kernel, dilation, padding, stride), (input,), result)
+    return result
+
+
+def _fold(input, output_size, kernel, dilation, padding, stride):
+    cols = input._data
+    unbatched = cols.ndim == 2
+    if unbatched:
+        cols = cols[None]
+    N = cols.shape[0]
+    K = _prod(kernel)
+    C = cols.shape[1] // K
+    pads = tuple((p, p) for p in padding)
+    blocks = _out_size(output_size, pads, kernel, stride, dilation)
+    cols = cols.reshape((N, C) + tuple(kernel) + tuple(blocks)).transpose(1, 2, 3, 0, 4, 5)
+    full = tuple(n + 2 * p for n, p in zip(output_size, padding))
+    res = _col2im(cols, full, kernel, stride, dilation, blocks)
+    res = res[(slice(None), slice(None)) + tuple(slice(p, p + n) for n, p in zip(output_size, padding))]
+    res = np.ascontiguousarray(res)
+    result = wrap(res[0] if unbatched else res)
+    if needs_grad(input):
+        record(Col2ImBackward0(kernel, dilation, padding, stride), (input,), result)
+    return result
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """F.unfold: sliding local blocks of a 4D (batched) or 3D (unbatched) input as columns."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    args = [_expand_param(v, 2, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                               (padding, "padding"), (stride, "stride"))]
+    return _unfold(input, *args)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """F.fold: sums sliding local blocks (columns) back into a 4D (batched) or 3D (unbatched) tensor."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got "
+                           f"{input.dim()}D)")
+    x = input
+    output_size = _expand_param(output_size, 2, "output_size")
+    kernel, dilation, padding, stride = (_expand_param(v, 2, n) for v, n in (
+        (kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride")))
+    K = _prod(kernel)
+    C_K, L = x.shape[-2:]
+    if C_K % K:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size({x.dim() - 2})={C_K} and kernel_size={kernel}")
+    blocks = _out_size(output_size, tuple((p, p) for p in padding), kernel, stride, dilation)
+    if _prod(blocks) != L:
+        raise RuntimeError(f"Given output_size={output_size}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {' * '.join(map(str, blocks))} = {_prod(blocks)}, "
+                           f"but got input.size({x.dim() - 1})={L}.")
+    return _fold(x, output_size, kernel, dilation, padding, stride)

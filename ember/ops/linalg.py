@@ -16,13 +16,19 @@ import warnings
 from .._backend import bfloat16 as _BF16
 from .._dtype import from_numpy_dtype
 from ._common import (
+    Node,
     Tensor,
     broadcast_error,
     broadcast_shapes,
+    commit_inplace,
     finish_out,
     method,
+    needs_grad,
     np,
+    prepare_inplace,
     promote_operands,
+    record,
+    sum_to_shape,
     view_of,
     wrap,
     wrap_dim,
@@ -88,6 +94,814 @@ _Qr = _return_type("linalg_qr", ("Q", "R"))
 _QrTop = _return_type("qr", ("Q", "R"))
 _Lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 _SolveEx = _return_type("linalg_solve_ex", ("result", "info"))
+
+
+# -------------------------------------------------------------------------------------------------------
+# autograd plumbing
+#
+# Products record PyTorch's backward nodes. Composite routes (matmul's folding and batching, tensordot, kron,
+# ...) are computed with one NumPy call like the no-grad path, and the graph PyTorch would have built is then
+# rebuilt around the result from the small view nodes below, so grad_fn chains read as PyTorch's. Tensors in
+# the middle of such a chain are never seen by the user; where no backward formula reads their values they
+# hold a zero-size stand-in instead of a copy.
+
+
+def _mH(t):
+    """Conjugate transpose of the last two dims, with recordable ops."""
+    t = t.transpose(-2, -1)
+    return t.conj() if t.is_complex() else t
+
+
+def _conj(t):
+    return t.conj() if t.is_complex() else t
+
+
+def _scaled(grad, factor):
+    """grad * factor, skipping the multiplication for 1 (PyTorch's maybe_multiply)."""
+    if factor == 1 and not isinstance(factor, builtins.bool):
+        return grad
+    return grad * factor
+
+
+class _ReshapeNode(Node):
+    """A view or copy with another shape: the gradient takes the input's shape back."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.shape)
+
+
+class ViewBackward0(_ReshapeNode):
+    pass
+
+
+class UnsafeViewBackward0(_ReshapeNode):
+    pass
+
+
+class ReshapeAliasBackward0(_ReshapeNode):
+    pass
+
+
+class SqueezeBackward1(_ReshapeNode):
+    pass
+
+
+class SqueezeBackward4(_ReshapeNode):
+    pass
+
+
+class UnsqueezeBackward0(_ReshapeNode):
+    pass
+
+
+class ExpandBackward0(Node):
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def backward(self, grad):
+        return sum_to_shape(grad, self.shape)
+
+
+class TransposeBackward0(Node):
+    def backward(self, grad):
+        return grad.transpose(-2, -1)
+
+
+class TBackward0(Node):
+    def backward(self, grad):
+        return grad.t()
+
+
+class PermuteBackward0(Node):
+    def __init__(self, perm):
+        self.inverse = tuple(int(i) for i in np.argsort(perm))
+
+    def backward(self, grad):
+        return grad.permute(self.inverse)
+
+
+class CloneBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+class CopyBackwards(Node):
+    """copy_ of a constant into a clone (matrix_power(A, 0)): no gradient reaches A through the values."""
+
+    def backward(self, grad):
+        from .creation import zeros_like
+
+        return zeros_like(grad), None
+
+
+def _stand_in(shape, dtype):
+    """A zero-size-in-memory array of `shape` for graph tensors whose values no formula reads."""
+    return np.broadcast_to(np.zeros((), dtype), shape)
+
+
+def _derive(node, src, arr):
+    """A graph tensor over `arr` computed from `src` by the view/copy that `node` undoes (plain if src needs no
+    gradient). Views of src's memory share its version counter, so saved ones catch in-place changes."""
+    if not src.requires_grad:
+        return wrap(arr)
+    out = view_of(src, arr) if arr.size and np.may_share_memory(arr, src._data) else wrap(arr)
+    record(node, (src,), out)
+    return out
+
+
+def _reshape_graph(src, arr, shape):
+    """PyTorch's reshape of `src` (holding `arr`): a view (ViewBackward0 when contiguous, ReshapeAliasBackward0
+    when not) where the strides allow, else a contiguous copy viewed (CloneBackward0 then UnsafeViewBackward0)."""
+    new = arr.reshape(shape)
+    if not src.requires_grad:
+        return wrap(new)
+    if new.size == 0 or np.may_share_memory(new, arr):
+        return _derive((ViewBackward0 if arr.flags.c_contiguous else ReshapeAliasBackward0)(arr.shape), src, new)
+    cloned = _derive(CloneBackward0(), src, new.reshape(arr.shape))
+    return _derive(UnsafeViewBackward0(arr.shape), cloned, new)
+
+
+def _check_no_out_grad(fn, out, *tensors):
+    if out is not None and needs_grad(*tensors):
+        raise RuntimeError(f"{fn}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+def _unpack_outputs(*saved):
+    """Unpack a node's saved outputs (in output order), keeping which output each one is: under create_graph they
+    lead back into the graph through the node, and SavedTensor.unpack does not restore `_output_nr`."""
+    tensors = []
+    for nr, s in enumerate(saved):
+        t = s.unpack()
+        if nr and t.grad_fn is not None:
+            t.__dict__["_output_nr"] = nr
+        tensors.append(t)
+    return tensors
+
+
+def _saved_if(node, tensor, needed):
+    return node.save(tensor) if needed else None
+
+
+class MmBackward0(Node):
+    def __init__(self, mat1, mat2):
+        # mat1's gradient reads mat2 and mat2's reads mat1: keep only what will be read
+        self.mat1 = _saved_if(self, mat1, mat2.requires_grad)
+        self.mat2 = _saved_if(self, mat2, mat1.requires_grad)
+
+    def backward(self, grad):
+        need1, need2 = self.needs_input_grad
+        g1 = mm(grad, _mH(self.mat2.unpack())) if need1 else None
+        g2 = mm(_mH(self.mat1.unpack()), grad) if need2 else None
+        return g1, g2
+
+
+class BmmBackward0(Node):
+    def __init__(self, batch1, batch2):
+        self.batch1 = _saved_if(self, batch1, batch2.requires_grad)
+        self.batch2 = _saved_if(self, batch2, batch1.requires_grad)
+
+    def backward(self, grad):
+        need1, need2 = self.needs_input_grad
+        g1 = bmm(grad, _mH(self.batch2.unpack())) if need1 else None
+        g2 = bmm(_mH(self.batch1.unpack()), grad) if need2 else None
+        return g1, g2
+
+
+class MvBackward0(Node):
+    def __init__(self, mat, vec):
+        self.mat = _saved_if(self, mat, vec.requires_grad)
+        self.vec = _saved_if(self, vec, mat.requires_grad)
+
+    def backward(self, grad):
+        need1, need2 = self.needs_input_grad
+        g1 = outer(grad, _conj(self.vec.unpack())) if need1 else None
+        g2 = mv(_mH(self.mat.unpack()), grad) if need2 else None
+        return g1, g2
+
+
+class DotBackward0(Node):
+    def __init__(self, a, b):
+        self.a = _saved_if(self, a, b.requires_grad)
+        self.b = _saved_if(self, b, a.requires_grad)
+
+    def backward(self, grad):
+        need1, need2 = self.needs_input_grad
+        g1 = grad * _conj(self.b.unpack()) if need1 else None
+        g2 = grad * _conj(self.a.unpack()) if need2 else None
+        return g1, g2
+
+
+class VdotBackward0(DotBackward0):
+    def backward(self, grad):
+        need1, need2 = self.needs_input_grad
+        g1 = _conj(grad) * self.b.unpack() if need1 else None
+        g2 = grad * self.a.unpack() if need2 else None
+        return g1, g2
+
+
+def _record_product(node_cls, a, b, arr):
+    out = wrap(arr)
+    record(node_cls(a, b), (a, b), out)
+    return out
+
+
+def _matmul_graph(input, other, r):
+    """Record matmul's result `r` (already computed) along the route PyTorch's matmul takes."""
+    a, b = input._data, other._data
+    d1, d2 = a.ndim, b.ndim
+    if d1 == 1 and d2 == 1:
+        return _record_product(DotBackward0, input, other, r)
+    if d1 == 2 and d2 == 1:
+        return _record_product(MvBackward0, input, other, r)
+    if d1 == 2 and d2 == 2:
+        return _record_product(MmBackward0, input, other, r)
+    if d1 == 1 and d2 == 2:
+        row = _derive(UnsqueezeBackward0(a.shape), input, a[None])
+        prod = _record_product(MmBackward0, row, other, _stand_in((1,) + r.shape, r.dtype))
+        return _derive(SqueezeBackward4((1,) + r.shape), prod, r)
+    if _should_fold(a, b, other.requires_grad if d1 >= d2 else input.requires_grad):
+        return _matmul_folded(input, other, r)
+    return _matmul_batched(input, other, r)
+
+
+def _matmul_folded(input, other, r):
+    """The larger operand's batch dims folded into one matrix dim: one mm (or mv)."""
+    a, b = input._data, other._data
+    d1, d2 = a.ndim, b.ndim
+    transpose = d2 > d1
+    if transpose:  # (a @ b) = (b^T @ a^T)^T
+        big = _derive(TransposeBackward0(), other, np.swapaxes(b, -1, -2))
+        small = _derive(TBackward0(), input, a.T) if d1 == 2 else input
+    else:
+        big, small = input, other
+    big_arr = big._data
+    folded_shape = (math.prod(big_arr.shape[:-1]), big_arr.shape[-1])
+    folded = _reshape_graph(big, big_arr, folded_shape)
+    if small._data.ndim == 2:
+        p = small._data.shape[1]
+        prod = _record_product(MmBackward0, folded, small, _stand_in((folded_shape[0], p), r.dtype))
+        out_shape = big_arr.shape[:-1] + (p,)
+        if not transpose:
+            return _derive(UnsafeViewBackward0(prod.shape), prod, r)
+        viewed = _derive(UnsafeViewBackward0(prod.shape), prod, _stand_in(out_shape, r.dtype))
+        swapped = _derive(TransposeBackward0(), viewed, _stand_in(r.shape, r.dtype))
+        return _derive(CloneBackward0(), swapped, r)
+    prod = _record_product(MvBackward0, folded, small, _stand_in((folded_shape[0],), r.dtype))
+    return _derive(UnsafeViewBackward0(prod.shape), prod, r)
+
+
+def _matmul_batched(input, other, r):
+    """Both operands expanded to the broadcast batch and flattened into one bmm."""
+    a, b = input._data, other._data
+    d1, d2 = a.ndim, b.ndim
+    if d1 == 3 and d2 == 3 and a.shape[0] != b.shape[0]:
+        # PyTorch drops a broadcast batch of one that requires grad, which leads to the folded route
+        if a.shape[0] == 1 and input.requires_grad:
+            return _matmul_graph(_derive(SqueezeBackward1(a.shape), input, a[0]), other, r)
+        if b.shape[0] == 1 and other.requires_grad:
+            return _matmul_graph(input, _derive(SqueezeBackward1(b.shape), other, b[0]), r)
+    n = a.shape[-2] if d1 > 1 else 1
+    m1 = a.shape[-1]
+    m2 = b.shape[-2] if d2 > 1 else b.shape[0]
+    p = b.shape[-1] if d2 > 1 else 1
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    count = math.prod(batch)
+    # a flattened operand is read by bmm's backward only for the other operand's gradient
+    left = _expanded_batch(input, batch + (n, m1), (count, n, m1), other.requires_grad)
+    if d2 == 1:
+        right = _expanded_batch(other, batch + (m2,), (count, m2), input.requires_grad)
+        right = _derive(UnsqueezeBackward0(right.shape), right, right._data[..., None])
+    else:
+        right = _expanded_batch(other, batch + (m2, p), (count, m2, p), input.requires_grad)
+    prod = _record_product(BmmBackward0, left, right, _stand_in((count, n, p), r.dtype))
+    if d2 == 1:
+        prod = _derive(SqueezeBackward1(prod.shape), prod, _stand_in((count, n), r.dtype))
+    return _derive(UnsafeViewBackward0(prod.shape), prod, r)
+
+
+def _expanded_batch(src, expanded_shape, flat_shape, values_needed):
+    arr = src._data
+    expanded = np.broadcast_to(arr, expanded_shape)
+    ex = _derive(ExpandBackward0(arr.shape), src, expanded)
+    if not values_needed:
+        # only the graph's shape matters: pick the node the reshape would record without copying
+        viewable = expanded.size == 0 or _reshape_is_view(expanded, flat_shape)
+        if not viewable:
+            cloned = _derive(CloneBackward0(), ex, _stand_in(expanded_shape, arr.dtype))
+            return _derive(UnsafeViewBackward0(expanded_shape), cloned, _stand_in(flat_shape, arr.dtype))
+        cls = ViewBackward0 if expanded.flags.c_contiguous else ReshapeAliasBackward0
+        return _derive(cls(expanded_shape), ex, _stand_in(flat_shape, arr.dtype))
+    return _reshape_graph(ex, expanded, flat_shape)
+
+
+def _reshape_is_view(arr, shape):
+    """Whether arr.reshape(shape) can be a view (without making the copy when it cannot)."""
+    try:
+        np.reshape(arr, shape, copy=False)
+        return True
+    except ValueError:
+        return False
+
+
+class AddmmBackward0(Node):
+    def __init__(self, input, mat1, mat2, beta, alpha):
+        self.input_shape = tuple(input.shape)
+        self.mat1 = _saved_if(self, mat1, mat2.requires_grad)
+        self.mat2 = _saved_if(self, mat2, mat1.requires_grad)
+        self.beta, self.alpha = beta, alpha
+
+    def backward(self, grad):
+        need0, need1, need2 = self.needs_input_grad
+        g0 = sum_to_shape(_scaled(grad, self.beta), self.input_shape) if need0 else None
+        g1 = _scaled(mm(grad, _mH(self.mat2.unpack())), self.alpha) if need1 else None
+        g2 = _scaled(mm(_mH(self.mat1.unpack()), grad), self.alpha) if need2 else None
+        return g0, g1, g2
+
+
+class BaddbmmBackward0(AddmmBackward0):
+    def backward(self, grad):
+        need0, need1, need2 = self.needs_input_grad
+        g0 = sum_to_shape(_scaled(grad, self.beta), self.input_shape) if need0 else None
+        g1 = _scaled(bmm(grad, _mH(self.mat2.unpack())), self.alpha) if need1 else None
+        g2 = _scaled(bmm(_mH(self.mat1.unpack()), grad), self.alpha) if need2 else None
+        return g0, g1, g2
+
+
+class AddbmmBackward0(AddmmBackward0):
+    def backward(self, grad):
+        need0, need1, need2 = self.needs_input_grad
+        g0 = sum_to_shape(_scaled(grad, self.beta), self.input_shape) if need0 else None
+        g1 = g2 = None
+        if need1 or need2:
+            batch1 = self.mat1.unpack() if need2 else None
+            batch2 = self.mat2.unpack() if need1 else None
+            count = (batch1 if batch1 is not None else batch2).shape[0]
+            expanded = grad.unsqueeze(0).expand(count, *grad.shape)
+            g1 = _scaled(bmm(expanded, _mH(batch2)), self.alpha) if need1 else None
+            g2 = _scaled(bmm(_mH(batch1), expanded), self.alpha) if need2 else None
+        return g0, g1, g2
+
+
+class AddmvBackward0(AddmmBackward0):
+    def backward(self, grad):
+        need0, need1, need2 = self.needs_input_grad
+        g0 = sum_to_shape(_scaled(grad, self.beta), self.input_shape) if need0 else None
+        g1 = _scaled(outer(grad, _conj(self.mat2.unpack())), self.alpha) if need1 else None
+        g2 = _scaled(mv(_mH(self.mat1.unpack()), grad), self.alpha) if need2 else None
+        return g0, g1, g2
+
+
+class AddrBackward0(AddmmBackward0):
+    def backward(self, grad):
+        need0, need1, need2 = self.needs_input_grad
+        g0 = sum_to_shape(_scaled(grad, self.beta), self.input_shape) if need0 else None
+        g1 = _scaled(mv(grad, _conj(self.mat2.unpack())), self.alpha) if need1 else None
+        g2 = _scaled(mv(grad.t(), _conj(self.mat1.unpack())), self.alpha) if need2 else None
+        return g0, g1, g2
+
+
+class TraceBackward0(Node):
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+    def backward(self, grad):
+        from .creation import eye
+
+        return eye(*self.shape, dtype=self.dtype) * grad
+
+
+class LinalgCrossBackward0(Node):
+    def __init__(self, input, other, dim):
+        self.input = _saved_if(self, input, other.requires_grad)
+        self.other = _saved_if(self, other, input.requires_grad)
+        self.shapes = (tuple(input.shape), tuple(other.shape))
+        self.dim = dim
+
+    def backward(self, grad):
+        need0, need1 = self.needs_input_grad
+        g0 = g1 = None
+        if need0:
+            g0 = sum_to_shape(linalg_cross(_conj(self.other.unpack()), grad, dim=self.dim), self.shapes[0])
+        if need1:
+            g1 = sum_to_shape(linalg_cross(grad, _conj(self.input.unpack()), dim=self.dim), self.shapes[1])
+        return g0, g1
+
+
+class EinsumBackward0(Node):
+    """einsum's gradient for each operand is another einsum: the other operands and the output gradient,
+    contracted back to that operand's subscripts (PyTorch records the permutes/bmm it decomposes into)."""
+
+    def __init__(self, terms, output, operands, sizes):
+        self.terms, self.output, self.sizes = terms, output, sizes
+        self.operands = [self.save(op) for op in operands]
+
+    def backward(self, grad):
+        from .creation import eye, ones
+
+        operands = [op.unpack() for op in self.operands]
+        grads = []
+        for i, need in enumerate(self.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            fresh = iter(c for c in _EINSUM_LETTERS if c not in self.sizes)
+            terms = [t for k, t in enumerate(self.terms) if k != i] + [self.output]
+            ops = [_conj(op) for k, op in enumerate(operands) if k != i] + [grad]
+            elsewhere = set("".join(terms))
+            target, first = [], {}
+            dtype = operands[i].dtype
+            for letter, size in zip(self.terms[i], operands[i].shape):
+                if letter in first:  # a repeated subscript: the gradient lies on that diagonal
+                    new = next(fresh)
+                    terms.append(first[letter] + new)
+                    ops.append(eye(size, dtype=dtype))
+                elif letter not in elsewhere or (size == 1 and self.sizes[letter] != 1):
+                    # summed away within this operand, or broadcast from size 1: spread by ones
+                    new = next(fresh)
+                    terms.append(new)
+                    ops.append(ones(size, dtype=dtype))
+                    first[letter] = new
+                else:
+                    new = first[letter] = letter
+                target.append(new)
+            grads.append(einsum(",".join(terms) + "->" + "".join(target), *ops))
+        return tuple(grads)
+
+
+_EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_explicit(equation, arrays):
+    """The equation with every ellipsis spelled out in letters and an explicit output."""
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    used = set(equation) - set(".,->")
+    spare = [c for c in _EINSUM_LETTERS if c not in used]
+    ell_ndim = max([arr.ndim - len(t.replace("...", "")) for t, arr in zip(terms, arrays) if "..." in t], default=0)
+    ell = "".join(spare[:ell_ndim])
+    explicit = []
+    for t, arr in zip(terms, arrays):
+        if "..." in t:
+            k = arr.ndim - len(t.replace("...", ""))
+            t = t.replace("...", ell[ell_ndim - k:])
+        explicit.append(t)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        letters = "".join(explicit)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    return explicit, out
+
+
+# decompositions -----------------------------------------------------------------------------------------
+
+
+def _diag_matrix(values, n):
+    """A batch of n x n matrices with `values` (batch shape) times the identity."""
+    from .creation import eye
+
+    return values.unsqueeze(-1).unsqueeze(-1) * eye(n, dtype=values.dtype)
+
+
+class LinalgInvExBackward0(Node):
+    def __init__(self, inverse):
+        self.inverse = self.save(inverse, is_output=True)
+
+    def backward(self, grad, grad_info=None):
+        inv_h = _mH(self.inverse.unpack())
+        return -matmul(inv_h, matmul(grad, inv_h))
+
+
+class LinalgDetBackward0(Node):
+    def __init__(self, A, det):
+        self.A = self.save(A)
+        self.det = self.save(det, is_output=True)
+
+    def backward(self, grad):
+        from .. import where
+
+        A, det = self.A.unpack(), self.det.unpack()
+        n = A.shape[-1]
+        if A._data.size == 0:
+            from .creation import zeros_like
+
+            return zeros_like(A)
+        scale = grad * _conj(det)
+        eps = np.finfo(_real_dtype(A._data.dtype)).eps
+        singular = np.abs(det._data) < 100 * eps * np.max(np.abs(A._data), axis=(-2, -1), initial=1) ** n
+        if not singular.any():
+            return linalg_solve(_mH(A), _diag_matrix(scale, n))
+        if singular.all():
+            return _det_cofactors(A, grad)
+        # a batch of both kinds: each formula sees a harmless stand-in for the matrices it does not own
+        from .creation import eye
+
+        mask = wrap(singular[..., None, None])
+        ident = eye(n, dtype=A.dtype)
+        regular = linalg_solve(_mH(where(mask, ident, A)), _diag_matrix(scale, n))
+        return where(mask, _det_cofactors(where(mask, A, ident * 2), grad), regular)
+
+
+def _det_cofactors(A, grad):
+    """grad * cofactor matrix of A through its SVD (valid for singular A): det A = det U det Vh prod S."""
+    from .. import where
+    from .creation import eye
+
+    U, S, Vh = linalg_svd(A, full_matrices=False)
+    n = S.shape[-1]
+    phase = _conj(linalg_det(U) * linalg_det(Vh)) * grad
+    # prod_{j != i} S_j for each i: S spread over rows with ones on the diagonal
+    spread = where(eye(n, dtype=S.dtype) == 1, 1.0, S.unsqueeze(-2).expand(*S.shape[:-1], n, n))
+    others = spread.prod(-1) * phase.unsqueeze(-1)
+    return matmul(U * _conj(others).unsqueeze(-2), Vh)
+
+
+class LinalgSlogdetBackward0(Node):
+    def __init__(self, A, sign):
+        self.A = self.save(A)
+        self.sign = self.save(sign, is_output=True)
+        self.complex = A.is_complex()
+
+    def backward(self, grad_sign, grad_logabsdet):
+        A = self.A.unpack()
+        if not self.complex:
+            if grad_logabsdet is None:
+                return None
+            g = grad_logabsdet
+        else:
+            from .. import complex as make_complex
+            from .creation import zeros_like
+
+            sign = self.sign.unpack()
+            re = grad_logabsdet if grad_logabsdet is not None else zeros_like(sign.real)
+            im = -(_conj(grad_sign) * sign).imag if grad_sign is not None else zeros_like(re)
+            g = make_complex(re, im)
+        return linalg_solve(_mH(A), _diag_matrix(g, A.shape[-1]))
+
+
+class LinalgSolveExBackward0(Node):
+    def __init__(self, A, B, X, left):
+        self.A = self.save(A)
+        self.X = self.save(X, is_output=True) if A.requires_grad else None
+        self.shapes = (tuple(A.shape), tuple(B.shape))
+        self.vector = _is_vector_rhs(A._data, B._data)
+        self.left = left
+
+    def backward(self, grad, grad_info=None):
+        need_a, need_b = self.needs_input_grad
+        A = self.A.unpack()
+        g = grad.unsqueeze(-1) if self.vector else grad
+        gB = linalg_solve(_mH(A), g, left=self.left)
+        gA = None
+        if need_a:
+            X = self.X.unpack()
+            X = X.unsqueeze(-1) if self.vector else X
+            gA = -matmul(gB, _mH(X)) if self.left else -matmul(_mH(X), gB)
+            gA = sum_to_shape(gA, self.shapes[0])
+        if need_b:
+            gB = sum_to_shape(gB.squeeze(-1) if self.vector else gB, self.shapes[1])
+        return gA, gB if need_b else None
+
+
+def _is_vector_rhs(a, b):
+    return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+
+
+class LinalgSolveTriangularBackward0(Node):
+    def __init__(self, A, X, upper, left, unitriangular):
+        self.A = self.save(A)
+        self.X = self.save(X, is_output=True) if A.requires_grad else None
+        self.upper, self.left, self.unitriangular = upper, left, unitriangular
+        self.shapes = (tuple(A.shape), None)
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        A = self.A.unpack()
+        gB = linalg_solve_triangular(_mH(A), grad, upper=not self.upper, left=self.left,
+                                     unitriangular=self.unitriangular)
+        gA = None
+        if need_a:
+            X_h = _mH(self.X.unpack())
+            gA = -matmul(gB, X_h) if self.left else -matmul(X_h, gB)
+            k = 1 if self.unitriangular else 0
+            gA = sum_to_shape(gA.triu(k) if self.upper else gA.tril(-k), self.shapes[0])
+        return gA, gB if need_b else None
+
+
+class LinalgCholeskyExBackward0(Node):
+    def __init__(self, L, upper):
+        self.L = self.save(L, is_output=True)
+        self.upper = upper
+
+    def backward(self, grad, grad_info=None):
+        L = self.L.unpack()
+        if self.upper:
+            L, grad = _mH(L), _mH(grad)
+        # A = L L^H: the gradient of L, projected on what determines it, pulled back through L^-H ... L^-1
+        gA = matmul(_mH(L), grad).tril()
+        gA = (gA + _mH(gA.tril(-1))) * 0.5
+        gA = linalg_solve_triangular(_mH(L), gA, upper=True)
+        return linalg_solve_triangular(L, gA, upper=False, left=False)
+
+
+class CholeskyBackward0(LinalgCholeskyExBackward0):
+    pass
+
+
+class LinalgQrBackward0(Node):
+    def __init__(self, Q, R, mode):
+        self.Q = self.save(Q, is_output=True)
+        self.R = self.save(R, is_output=True)
+        self.mode = mode
+
+    def backward(self, gQ, gR):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        Q, R = _unpack_outputs(self.Q, self.R)
+        m, n = Q.shape[-2], R.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if gQ is not None:
+            gA = -matmul(_mH(Q), gQ)
+            if gR is not None:
+                gA = gA + matmul(gR, _mH(R))
+        else:
+            gA = matmul(gR, _mH(R))
+        if m >= n:
+            upper = gA.triu()
+            sym = upper + _mH(upper)
+            sym = sym - (sym.diagonal(0, -2, -1).real * 0.5).diag_embed()
+            gA = matmul(Q, sym)
+            if gQ is not None:
+                gA = gA + gQ
+            return linalg_solve_triangular(_mH(R), gA, upper=False, left=False)
+        from .. import cat
+        from .creation import zeros
+
+        X = -gA
+        skew = (X - _mH(X)).tril()
+        if skew.is_complex():
+            skew = skew - (skew.diagonal(0, -2, -1).imag * 0.5j).diag_embed()
+        gA = linalg_solve_triangular(_mH(R.narrow(-1, 0, m)), matmul(Q, skew), upper=False, left=False)
+        gA = cat([gA, zeros(*gA.shape[:-1], n - m, dtype=gA.dtype)], -1)
+        if gR is not None:
+            gA = gA + matmul(Q, gR)
+        return gA
+
+
+class LinalgSvdBackward0(Node):
+    def __init__(self, U, S, Vh, full_matrices):
+        self.U = self.save(U, is_output=True)
+        self.S = self.save(S, is_output=True)
+        self.Vh = self.save(Vh, is_output=True)
+        self.full_matrices = full_matrices
+
+    def backward(self, gU, gS, gVh):
+        U, S, Vh = _unpack_outputs(self.U, self.S, self.Vh)
+        if self.full_matrices:  # the extra columns of U and rows of Vh do not depend on A
+            k = S.shape[-1]
+            U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
+            gU = gU.narrow(-1, 0, k) if gU is not None else None
+            gVh = gVh.narrow(-2, 0, k) if gVh is not None else None
+        return _svd_backward(gU, gS, gVh, U, S, Vh)
+
+
+def _svd_backward(gU, gS, gVh, U, S, Vh):
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        return matmul(U * gS.unsqueeze(-2), Vh) if gS is not None else None
+    from .creation import ones_like
+
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + ones_like(S).diag_embed()  # s_j^2 - s_i^2, ones on the diagonal
+    if gU is not None:
+        UhgU = matmul(_mH(U), gU)
+        UhgU = UhgU - _mH(UhgU)
+    if gVh is not None:
+        VhgV = matmul(Vh, _mH(gVh))
+        VhgV = VhgV - _mH(VhgV)
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        gA = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        gA = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        gA = gA + gS.diag_embed()
+    if U.is_complex() and gU is not None:
+        gA = gA + (UhgU.diagonal(0, -2, -1) / (S * 2)).diag_embed()
+    if m > n and gU is not None:
+        gA = matmul(U, gA)
+        gU_over_S = gU / S.unsqueeze(-2)
+        gA = gA + gU_over_S - matmul(U, matmul(_mH(U), gU_over_S))
+        return matmul(gA, Vh)
+    if m < n and gVh is not None:
+        gA = matmul(gA, Vh)
+        gVh_over_S = gVh / S.unsqueeze(-1)
+        gA = gA + gVh_over_S - matmul(matmul(gVh_over_S, _mH(Vh)), Vh)
+        return matmul(U, gA)
+    return matmul(U, matmul(gA, Vh)) if m >= n else matmul(matmul(U, gA), Vh)
+
+
+class LinalgEighBackward0(Node):
+    def __init__(self, L, V):
+        self.L = self.save(L, is_output=True)
+        self.V = self.save(V, is_output=True)
+
+    def backward(self, gL, gV):
+        L, V = _unpack_outputs(self.L, self.V)
+        Vh = _mH(V)
+        if gV is None:
+            return matmul(V * gL.unsqueeze(-2), Vh)
+        from .creation import ones_like
+
+        VhgV = matmul(Vh, gV)
+        VhgV = (VhgV - _mH(VhgV)) * 0.5
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + ones_like(L).diag_embed()  # l_j - l_i, ones on the diagonal
+        gA = VhgV / E
+        if gL is not None:
+            gA = gA - gA.diagonal(0, -2, -1).diag_embed() + gL.to(gA.dtype).diag_embed()
+        return matmul(V, matmul(gA, Vh))
+
+
+class LinalgPinvBackward0(Node):
+    def __init__(self, A, pinv):
+        self.A = self.save(A)
+        self.pinv = self.save(pinv, is_output=True)
+
+    def backward(self, grad):
+        A, P = self.A.unpack(), self.pinv.unpack()
+        m, n = A.shape[-2], A.shape[-1]
+        P_h, grad_h = _mH(P), _mH(grad)
+        if m <= n:
+            K = matmul(grad_h, P)
+            KP_h = matmul(K, P_h)
+            return (-_mH(matmul(P, K)) + KP_h - matmul(matmul(A, P), KP_h)
+                    + matmul(matmul(P_h, P), grad_h - matmul(K, A)))
+        K = matmul(P, grad_h)
+        P_hK = matmul(P_h, K)
+        return (-_mH(matmul(K, P)) + matmul(matmul(grad_h - matmul(A, K), P), P_h) + P_hK
+                - matmul(matmul(P_hK, P), A))
+
+
+class LinalgMatrixExpBackward0(Node):
+    def __init__(self, A):
+        self.A = self.save(A)
+
+    def backward(self, grad):
+        from .. import cat
+        from .creation import zeros_like
+
+        # the Frechet derivative in direction G at A^H is the top-right block of exp([[A^H, G], [0, A^H]])
+        A_h = _mH(self.A.unpack())
+        n = A_h.shape[-1]
+        block = cat([cat([A_h, grad], -1), cat([zeros_like(A_h), A_h], -1)], -2)
+        return linalg_matrix_exp(block).narrow(-2, 0, n).narrow(-1, n, n)
+
+
+class LinalgVectorNormBackward0(Node):
+    def __init__(self, x, norm, ord, dims, keepdim):
+        self.x = self.save(x)
+        self.norm = self.save(norm, is_output=True) if ord not in (0, 1) else None
+        self.ord, self.dims, self.keepdim = ord, dims, keepdim
+
+    def backward(self, grad):
+        g = self._input_grad(grad)
+        x_dtype = self.x.unpack().dtype
+        return g.to(x_dtype) if g is not None and g.dtype != x_dtype else g  # after a dtype= argument
+
+    def _input_grad(self, grad):
+        x = self.x.unpack()
+        ord = self.ord
+        if ord == 0:  # piecewise constant: PyTorch returns no gradient at all
+            return None
+        if not self.keepdim and self.dims:
+            for d in sorted(self.dims):
+                grad = grad.unsqueeze(d)
+        if ord == 1:
+            return x.sgn() * grad
+        norm = self.norm.unpack()
+        if not self.keepdim and self.dims:
+            for d in sorted(self.dims):
+                norm = norm.unsqueeze(d)
+        if math.isinf(ord):
+            absx = x.abs()
+            ties = (absx == norm).logical_or(absx.isnan())
+            return x.sgn() * ((grad / ties.sum(self.dims, keepdim=True)) * ties)
+        if ord == 2:
+            return x * (grad / norm).masked_fill(norm == 0, 0)
+        if ord < 1:
+            scaled = x.sgn() * x.abs().pow(ord - 1).masked_fill(x == 0, 0)
+            return scaled * grad * norm.pow(1 - ord)
+        scale = (grad / norm.pow(ord - 1)).masked_fill(norm == 0, 0)
+        if ord < 2:
+            return x.sgn() * x.abs().pow(ord - 1) * scale
+        return x * x.abs().pow(ord - 2) * scale
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -254,8 +1068,11 @@ def matmul(input, other, *, out=None):
         if type(r) is not np.ndarray:
             r = np.asarray(r)
     if out is not None:
+        _check_no_out_grad("matmul", out, input, other)
         _check_out_dtype(out, r.dtype)
         return finish_out(wrap(r), out)
+    if needs_grad(input, other):
+        return _matmul_graph(input, other, r)
     return wrap(r)
 
 
@@ -274,8 +1091,11 @@ def mm(input, mat2, *, out=None):
         _check_mm(a.shape, b.shape, a.dtype, b.dtype)
     r = _product(a, b)
     if out is not None:
+        _check_no_out_grad("mm", out, input, mat2)
         _check_out_dtype(out, r.dtype)
         return finish_out(wrap(r), out)
+    if needs_grad(input, mat2):
+        return _record_product(MmBackward0, input, mat2, r)
     return wrap(r)
 
 
@@ -288,8 +1108,11 @@ def bmm(input, mat2, *, out=None):
         _check_bmm(a.shape, b.shape, a.dtype, b.dtype)
     r = _product(a, b)
     if out is not None:
+        _check_no_out_grad("bmm", out, input, mat2)
         _check_out_dtype(out, r.dtype)
         return finish_out(wrap(r), out)
+    if needs_grad(input, mat2):
+        return _record_product(BmmBackward0, input, mat2, r)
     return wrap(r)
 
 
@@ -299,6 +1122,9 @@ def mv(input, vec, *, out=None):
     b = _tensor_arg("mv", vec, "vec", 2)
     if a.ndim != 2 or b.ndim != 1 or a.shape[1] != b.shape[0] or a.dtype != b.dtype or a.dtype.kind == "b":
         _check_mv(a.shape, b.shape, a.dtype, b.dtype)
+    if needs_grad(input, vec):
+        _check_no_out_grad("mv", out, input, vec)
+        return _record_product(MvBackward0, input, vec, _product(a, b))
     return finish_out(wrap(_product(a, b)), out)
 
 
@@ -308,6 +1134,9 @@ def dot(input, tensor, *, out=None):
     b = _tensor_arg("dot", tensor, "tensor", 2)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape or a.dtype != b.dtype or a.dtype.kind == "b":
         _check_dot(a.shape, b.shape, a.dtype, b.dtype)
+    if needs_grad(input, tensor):
+        _check_no_out_grad("dot", out, input, tensor)
+        return _record_product(DotBackward0, input, tensor, _product(a, b))
     return finish_out(wrap(_product(a, b)), out)
 
 
@@ -317,7 +1146,11 @@ def vdot(input, other, *, out=None):
     b = _tensor_arg("vdot", other, "other", 2)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape or a.dtype != b.dtype or a.dtype.kind == "b":
         _check_dot(a.shape, b.shape, a.dtype, b.dtype)
-    return finish_out(wrap(_product(np.conj(a) if a.dtype.kind == "c" else a, b)), out)
+    r = _product(np.conj(a) if a.dtype.kind == "c" else a, b)
+    if needs_grad(input, other):
+        _check_no_out_grad("vdot", out, input, other)
+        return _record_product(VdotBackward0, input, other, r)
+    return finish_out(wrap(r), out)
 
 
 @method()
@@ -332,6 +1165,12 @@ def inner(input, other, *, out=None):
         raise RuntimeError("both inputs should have same dtype")
     if a.dtype.kind == "b":
         raise _not_implemented("dot" if a.ndim == b.ndim == 1 else "addmm_impl_cpu_", a.dtype)
+    if needs_grad(input, other):  # PyTorch's route: dot or tensordot over the last dims, then a view
+        _check_no_out_grad("inner", out, input, other)
+        if a.ndim == b.ndim == 1:
+            d = dot(input, other)
+            return _derive(ViewBackward0(()), d, d._data.reshape(()))
+        return tensordot(input, other, dims=([-1], [-1]))
     # contract the last dims: one matmul on a as rows (..., k) and b as columns (k, ...)
     b2 = np.moveaxis(b, -1, 0).reshape(b.shape[-1], -1)
     r = _product(a.reshape(-1, a.shape[-1]), b2).reshape(a.shape[:-1] + b.shape[:-1])
@@ -345,6 +1184,11 @@ def outer(input, vec2, *, out=None):
         raise RuntimeError(f"outer: Expected 1-D argument self, but got {a.ndim}-D")
     if b.ndim != 1:
         raise RuntimeError(f"outer: Expected 1-D argument vec2, but got {b.ndim}-D")
+    if needs_grad(input, vec2):  # PyTorch's route: a column view of input times vec2
+        from .pointwise import mul
+
+        _check_no_out_grad("outer", out, input, vec2)
+        return mul(_reshape_graph(input, a, (a.shape[0], 1)), vec2)
     dt = promote_operands(input, vec2)._np
     r = np.multiply.outer(_opmath(a.astype(dt, copy=False)), _opmath(b.astype(dt, copy=False)))
     return finish_out(wrap(r.astype(dt, copy=False)), out)
@@ -428,7 +1272,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     _check_mm(a.shape, b.shape, a.dtype, b.dtype)
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_label(c.dtype)} and {_label(b.dtype)}")
-    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+    r = wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype))
+    return _record_addmm(AddmmBackward0, "addmm", r, out, input, mat1, mat2, beta, alpha)
 
 
 @method()
@@ -444,7 +1289,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
                            f"{_label(a.dtype)}, and {_label(b.dtype)}")
     if a.dtype.kind == "b":
         raise _not_implemented("addmv_impl_cpu", a.dtype)
-    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+    r = wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype))
+    return _record_addmm(AddmvBackward0, "addmv", r, out, input, mat, vec, beta, alpha)
 
 
 @method()
@@ -458,7 +1304,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     prod = np.multiply.outer(_opmath(a.astype(dt, copy=False)), _opmath(b.astype(dt, copy=False)))
     if dt.kind == "b":
         prod = prod.astype(bool, copy=False)
-    return finish_out(wrap(_accumulate(prod, c.astype(dt, copy=False), beta, alpha, dt, True)), out)
+    r = wrap(_accumulate(prod, c.astype(dt, copy=False), beta, alpha, dt, True))
+    return _record_addmm(AddrBackward0, "addr", r, out, input, vec1, vec2, beta, alpha)
 
 
 @method()
@@ -468,7 +1315,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"Input dtypes must be the same, got: input {_ctype(c.dtype)}, batch1: {_ctype(a.dtype)}, "
                            f"batch2: {_ctype(b.dtype)}")
     _check_bmm(a.shape, b.shape, a.dtype, b.dtype)
-    return finish_out(wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype)), out)
+    r = wrap(_accumulate(_product_opmath(a, b), c, beta, alpha, a.dtype))
+    return _record_addmm(BaddbmmBackward0, "baddbmm", r, out, input, batch1, batch2, beta, alpha)
 
 
 @method()
@@ -490,16 +1338,31 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         result = _accumulate(np.zeros((a.shape[1], b.shape[2]), _F32), c, beta, alpha, a.dtype)
         for i in range(a.shape[0]):
             result = _accumulate(_product_opmath(a[i], b[i]), result, 1, alpha, a.dtype)
-        return finish_out(wrap(result), out)
+        return _record_addmm(AddbmmBackward0, "addbmm", wrap(result), out, input, batch1, batch2, beta, alpha)
     # the sum over the batch of a[i] @ b[i] is one product: (n, B*m) @ (B*m, p)
     count, n, m = a.shape
     rows = np.swapaxes(a, 0, 1).reshape(n, count * m)
     prod = _product_opmath(rows, b.reshape(count * m, b.shape[2]))
-    return finish_out(wrap(_accumulate(prod, c, beta, alpha, a.dtype)), out)
+    r = wrap(_accumulate(prod, c, beta, alpha, a.dtype))
+    return _record_addmm(AddbmmBackward0, "addbmm", r, out, input, batch1, batch2, beta, alpha)
+
+
+def _record_addmm(node_cls, name, r, out, input, m1, m2, beta, alpha):
+    if needs_grad(input, m1, m2):
+        _check_no_out_grad(name, out, input, m1, m2)
+        record(node_cls(input, m1, m2, beta, alpha), (input, m1, m2), r)
+        return r
+    return finish_out(r, out)
 
 
 def _make_inplace(fn):
     def inplace(self, *args, **kwargs):
+        if needs_grad(self, *args):
+            src = prepare_inplace(self, *args)
+            result = fn(src, *args, **kwargs)
+            if self._data.shape != result._data.shape:
+                _inplace(self, result)  # raises PyTorch's size message
+            return commit_inplace(self, result)
         return _inplace(self, fn(self, *args, **kwargs))
 
     inplace.__name__ = fn.__name__ + "_"
@@ -556,8 +1419,15 @@ def einsum(*args):
         dt = np.dtype(np.int64)  # a sum over a single operand is torch.sum: integers accumulate in int64
         arrays = [arrays[0].astype(dt)]
     work = [_opmath(a) for a in arrays]
-    r = np.einsum(equation, *work, optimize=len(work) > 1)
-    return wrap(np.asarray(r).astype(dt, copy=False))
+    r = wrap(np.asarray(np.einsum(equation, *work, optimize=len(work) > 1)).astype(dt, copy=False))
+    if needs_grad(*operands):
+        terms, output = _einsum_explicit(equation, arrays)
+        sizes = {}
+        for term, arr in zip(terms, arrays):
+            for letter, size in zip(term, arr.shape):
+                sizes[letter] = max(sizes.get(letter, 1), size)
+        record(EinsumBackward0(terms, output, operands, sizes), operands, r)
+    return r
 
 
 def _einsum_sums(equation):
@@ -648,10 +1518,25 @@ def tensordot(a, b, dims=2, out=None):
     free_a = [d for d in range(x.ndim) if d not in dims_a]
     free_b = [d for d in range(y.ndim) if d not in dims_b]
     k = math.prod(x.shape[d] for d in dims_a)
-    left = np.transpose(x, free_a + dims_a).reshape(-1, k)
-    right = np.transpose(y, dims_b + free_b).reshape(k, -1)
-    r = _product(left, right).reshape([x.shape[d] for d in free_a] + [y.shape[d] for d in free_b])
+    rows = math.prod(x.shape[d] for d in free_a)
+    cols = math.prod(y.shape[d] for d in free_b)
+    out_shape = [x.shape[d] for d in free_a] + [y.shape[d] for d in free_b]
+    if needs_grad(a, b):  # PyTorch's route: permute and reshape each side, one mm, view the result
+        _check_no_out_grad("tensordot", out, a, b)
+        left = _reshape_graph(*_permuted(a, free_a + dims_a), (rows, k))
+        right = _reshape_graph(*_permuted(b, dims_b + free_b), (k, cols))
+        prod = mm(left, right)
+        return _derive(ViewBackward0(prod.shape), prod, prod._data.reshape(out_shape))
+    left = np.transpose(x, free_a + dims_a).reshape(rows, k)
+    right = np.transpose(y, dims_b + free_b).reshape(k, cols)
+    r = _product(left, right).reshape(out_shape)
     return finish_out(wrap(r), out)
+
+
+def _permuted(t, perm):
+    """(graph tensor, array) of t.permute(perm)."""
+    arr = np.transpose(t._data, perm)
+    return _derive(PermuteBackward0(perm), t, arr), arr
 
 
 @method()
@@ -662,6 +1547,14 @@ def kron(input, other, *, out=None):
     x = x.reshape((1,) * (n - x.ndim) + x.shape)
     y = y.reshape((1,) * (n - y.ndim) + y.shape)
     # interleave: result[i*ys + j] = x[i] * y[j] on every axis, from one broadcast multiply
+    if needs_grad(input, other):  # PyTorch's route: interleaved views multiplied, viewed as the result
+        from .pointwise import mul
+
+        _check_no_out_grad("kron", out, input, other)
+        prod = mul(_reshape_graph(input, input._data, [s for d in x.shape for s in (d, 1)]),
+                   _reshape_graph(other, other._data, [s for d in y.shape for s in (1, d)]))
+        shape = tuple(a * b for a, b in zip(x.shape, y.shape))
+        return _derive(UnsafeViewBackward0(prod.shape), prod, prod._data.reshape(shape))
     xe = x.reshape([s for d in x.shape for s in (d, 1)])
     ye = y.reshape([s for d in y.shape for s in (1, d)])
     r = (_opmath(xe) * _opmath(ye)).astype(dt, copy=False).reshape([a * b for a, b in zip(x.shape, y.shape)])
@@ -678,7 +1571,10 @@ def trace(input):
     d = np.diagonal(a)
     if a.dtype.kind in "iu":
         return wrap(np.asarray(d.sum(dtype=np.int64)))
-    return wrap(np.asarray(_opmath(d).sum()).astype(a.dtype))
+    r = wrap(np.asarray(_opmath(d).sum()).astype(a.dtype))
+    if needs_grad(input):
+        record(TraceBackward0(a.shape, input.dtype), (input,), r)
+    return r
 
 
 @method()
@@ -714,7 +1610,12 @@ def linalg_cross(input, other, *, dim=-1, out=None):
     x0, x1, x2 = x[..., 0], x[..., 1], x[..., 2]
     y0, y1, y2 = y[..., 0], y[..., 1], y[..., 2]
     r = np.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0], axis=-1)
-    return finish_out(wrap(np.moveaxis(r, -1, d).astype(a.dtype, copy=False)), out)
+    r = wrap(np.moveaxis(r, -1, d).astype(a.dtype, copy=False))
+    if needs_grad(input, other):
+        _check_no_out_grad("linalg_cross", out, input, other)
+        record(LinalgCrossBackward0(input, other, d), (input, other), r)
+        return r
+    return finish_out(r, out)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -809,7 +1710,16 @@ def linalg_inv(A, *, out=None):
         index, element = _first_failure(info)
         raise LinAlgError(f"linalg.inv: {_batch_prefix(info, index)}The diagonal element {element} is zero, the "
                           "inversion could not be completed because the input matrix is singular.") from None
-    return finish_out(wrap(r), out)
+    return _record_one(lambda res: LinalgInvExBackward0(res), "linalg_inv", wrap(r), out, A)
+
+
+def _record_one(make_node, name, result, out, *inputs):
+    """Record the node make_node(result) for `result` computed from `inputs` (refusing out= under autograd)."""
+    if needs_grad(*inputs):
+        _check_no_out_grad(name, out, *inputs)
+        record(make_node(result), inputs, result)
+        return result
+    return finish_out(result, out)
 
 
 def linalg_inv_ex(A, *, check_errors=False, out=None):
@@ -825,7 +1735,10 @@ def linalg_inv_ex(A, *, check_errors=False, out=None):
         r = np.full(a.shape, np.nan, a.dtype)
         if ok.any():
             r[ok] = np.linalg.inv(a[ok])
-    return _InvEx(wrap(r), wrap(np.asarray(info)))
+    result = _InvEx(wrap(r), wrap(np.asarray(info)))
+    if needs_grad(A):
+        record(LinalgInvExBackward0(result[0]), (A,), list(result))
+    return result
 
 
 @method("inverse")
@@ -835,7 +1748,8 @@ def inverse(input, *, out=None):
 
 def linalg_det(A, *, out=None):
     a = _square_float("linalg.det", A)
-    return finish_out(wrap(np.asarray(np.linalg.det(a))), out)
+    return _record_one(lambda res: LinalgDetBackward0(A, res), "linalg_det", wrap(np.asarray(np.linalg.det(a))),
+                       out, A)
 
 
 @method()
@@ -846,7 +1760,10 @@ def det(input):
 def linalg_slogdet(A, *, out=None):
     a = _square_float("linalg.slogdet", A)
     sign, logabs = np.linalg.slogdet(a)
-    return _Slogdet(wrap(np.asarray(sign)), wrap(np.asarray(logabs)))
+    result = _Slogdet(wrap(np.asarray(sign)), wrap(np.asarray(logabs)))
+    if needs_grad(A):
+        record(LinalgSlogdetBackward0(A, result[0]), (A,), list(result))
+    return result
 
 
 @method()
@@ -858,6 +1775,13 @@ def slogdet(input):
 @method()
 def logdet(input):
     a = _square_float("linalg.slogdet", input)
+    if needs_grad(input):  # PyTorch's route: slogdet, then NaN where the determinant is negative
+        from .. import where
+
+        sign, logabs = linalg_slogdet(input)
+        if a.dtype.kind == "c":
+            return sign.log() + logabs
+        return where(sign == -1, math.nan, logabs)
     sign, logabs = np.linalg.slogdet(a)
     if a.dtype.kind == "c":
         r = np.log(sign) + logabs
@@ -899,7 +1823,8 @@ def linalg_solve(A, B, *, left=True, out=None):
         if b.ndim < 2 or b.shape[-1] != a.shape[-2]:
             raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
                                f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else 1}x{b.shape[-1]})")
-    return finish_out(wrap(_solve_arrays("linalg.solve", a, b, left)), out)
+    x = wrap(_solve_arrays("linalg.solve", a, b, left))
+    return _record_one(lambda res: LinalgSolveExBackward0(A, B, res, left), "linalg_solve", x, out, A, B)
 
 
 def linalg_solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -922,10 +1847,12 @@ def linalg_solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=
         tri = tri.copy()
         tri[..., np.arange(n), np.arange(n)] = 1
     # no triangular solver in NumPy: a general solve on the triangle gives the same result
-    return finish_out(wrap(_solve_arrays("linalg.solve_triangular", tri, b, left)), out)
+    x = wrap(_solve_arrays("linalg.solve_triangular", tri, b, left))
+    return _record_one(lambda res: LinalgSolveTriangularBackward0(A, res, upper, left, unitriangular),
+                       "linalg_solve_triangular", x, out, A, B)
 
 
-def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky"):
+def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky", _node=None):
     a = _square_float(_name, A)
     try:
         low = np.linalg.cholesky(a)
@@ -936,7 +1863,8 @@ def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky"):
                           f"the input is not positive-definite (the leading minor of order {order} is not "
                           "positive-definite).") from None
     r = np.conj(np.swapaxes(low, -1, -2)) if upper else low
-    return finish_out(wrap(np.ascontiguousarray(r)), out)
+    node = _node or LinalgCholeskyExBackward0
+    return _record_one(lambda res: node(res, upper), "linalg_cholesky", wrap(np.ascontiguousarray(r)), out, A)
 
 
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -953,17 +1881,18 @@ def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
         r[ok] = np.linalg.cholesky(a[ok])
     if upper:
         r = np.ascontiguousarray(np.conj(np.swapaxes(r, -1, -2)))
-    return _CholeskyEx(wrap(r), wrap(np.asarray(info)))
+    result = _CholeskyEx(wrap(r), wrap(np.asarray(info)))
+    if needs_grad(A):
+        record(LinalgCholeskyExBackward0(result[0], upper), (A,), list(result))
+    return result
 
 
 @method()
 def cholesky(input, upper=False, *, out=None):
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
                   "PyTorch release.", UserWarning, stacklevel=2)
-    r = linalg_cholesky(input, _name="cholesky")
-    if upper:
-        r = wrap(np.ascontiguousarray(np.conj(np.swapaxes(r._data, -1, -2))))
-    return finish_out(r, out)
+    _check_no_out_grad("cholesky", out, input)
+    return finish_out(linalg_cholesky(input, upper=upper, _name="cholesky", _node=CholeskyBackward0), out)
 
 
 @method()
@@ -983,9 +1912,13 @@ def linalg_qr(A, mode="reduced", *, out=None):
     _check_matrix("linalg.qr", a, square=False)
     _check_float("linalg.qr", a)
     if mode == "r":
-        return _Qr(wrap(np.empty(0, a.dtype)), wrap(np.linalg.qr(a, mode="r")))
-    q, r = np.linalg.qr(a, mode=mode)
-    return _Qr(wrap(q), wrap(r))
+        result = _Qr(wrap(np.empty(0, a.dtype)), wrap(np.linalg.qr(a, mode="r")))
+    else:
+        q, r = np.linalg.qr(a, mode=mode)
+        result = _Qr(wrap(q), wrap(r))
+    if needs_grad(A):
+        record(LinalgQrBackward0(result[0], result[1], mode), (A,), list(result))
+    return result
 
 
 @method()
@@ -999,7 +1932,10 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     _check_matrix("linalg.svd", a, square=False)
     _check_float("linalg.svd", a)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    return _Svd(wrap(u), wrap(s), wrap(vh))
+    result = _Svd(wrap(u), wrap(s), wrap(vh))
+    if needs_grad(A):
+        record(LinalgSvdBackward0(*result, full_matrices), (A,), list(result))
+    return result
 
 
 @method()
@@ -1007,6 +1943,15 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     a = input._data
     _check_matrix("linalg.svd", a, square=False)
     _check_float("linalg.svd", a)
+    if needs_grad(input):
+        if not compute_uv:
+            s = linalg_svdvals(input)
+            zeros_u, _, zeros_v = svd(input.detach(), some, False)
+            return _SvdTop(zeros_u, s, zeros_v)
+        u, s, vh = linalg_svd(input, full_matrices=not some)
+        if vh.is_complex():
+            return _SvdTop(u, s, _mH(vh))
+        return _SvdTop(u, s, _derive(TransposeBackward0(), vh, np.swapaxes(vh._data, -1, -2)))
     if not compute_uv:
         s = np.linalg.svd(a, compute_uv=False)
         m, n = a.shape[-2:]
@@ -1021,6 +1966,11 @@ def linalg_svdvals(A, *, driver=None, out=None):
     a = A._data
     _check_matrix("linalg.svdvals", a, square=False)
     _check_float("linalg.svdvals", a)
+    if needs_grad(A):  # the singular vectors are needed for the gradient (PyTorch computes them too)
+        _check_no_out_grad("linalg_svdvals", out, A)
+        u, s, vh = (wrap(x) for x in np.linalg.svd(a, full_matrices=False))
+        record(LinalgSvdBackward0(u, s, vh, False), (A,), [u, s, vh])
+        return s
     return finish_out(wrap(np.linalg.svd(a, compute_uv=False)), out)
 
 
@@ -1049,12 +1999,18 @@ def linalg_eigh(A, UPLO="L", *, out=None):
     a = _square_float("linalg.eigh", A)
     _check_uplo(UPLO)
     w, v = np.linalg.eigh(a, UPLO=UPLO)
-    return _Eigh(wrap(w), wrap(v))
+    result = _Eigh(wrap(w), wrap(v))
+    if needs_grad(A):
+        record(LinalgEighBackward0(*result), (A,), list(result))
+    return result
 
 
 def linalg_eigvalsh(A, UPLO="L", *, out=None):
     a = _square_float("linalg.eigvalsh", A)
     _check_uplo(UPLO)
+    if needs_grad(A):  # the eigenvectors are needed for the gradient (PyTorch computes them too)
+        _check_no_out_grad("linalg_eigvalsh", out, A)
+        return linalg_eigh(A, UPLO)[0]
     return finish_out(wrap(np.linalg.eigvalsh(a, UPLO=UPLO)), out)
 
 
@@ -1100,7 +2056,7 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=Non
     if ord == 2 and dim is None and not keepdim and a.dtype in _BLAS_TYPES:
         flat = a.reshape(-1)  # the 2-norm of everything: one BLAS dot product
         r = np.sqrt(np.vdot(flat, flat).real if a.dtype.kind == "c" else np.dot(flat, flat))
-        return finish_out(wrap(np.asarray(r, dtype=out_dt)), out)
+        return _record_norm(wrap(np.asarray(r, dtype=out_dt)), out, x, ord, None, keepdim)
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         axis = tuple(wrap_dim(d, a.ndim) for d in dims) if dims else None
@@ -1112,7 +2068,16 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=Non
         axis = tuple(range(a.ndim))
     work = _opmath(a)
     r = _vector_norm_array(work, ord, axis, keepdim)
-    return finish_out(wrap(np.asarray(r).astype(out_dt, copy=False)), out)
+    return _record_norm(wrap(np.asarray(r).astype(out_dt, copy=False)), out, x, ord, axis, keepdim)
+
+
+def _record_norm(result, out, x, ord, axis, keepdim):
+    if needs_grad(x):
+        _check_no_out_grad("linalg_vector_norm", out, x)
+        dims = tuple(range(x.ndim)) if axis is None else tuple(axis)
+        record(LinalgVectorNormBackward0(x, result, ord, dims, keepdim), (x,), result)
+        return result
+    return finish_out(result, out)
 
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
@@ -1130,6 +2095,9 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     out_dt = _real_dtype(a.dtype)
+    if needs_grad(A):
+        _check_no_out_grad("linalg_matrix_norm", out, A)
+        return _matrix_norm_graph(A, ord, d0, d1, keepdim, dtype)
     work = np.moveaxis(_opmath(a), (d0, d1), (-2, -1))
     if ord == "fro":
         absval = np.abs(work)
@@ -1146,6 +2114,29 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,
         for d in sorted((d0, d1)):
             r = np.expand_dims(r, d)
     return finish_out(wrap(r.astype(out_dt, copy=False)), out)
+
+
+def _matrix_norm_graph(A, ord, d0, d1, keepdim, dtype):
+    """PyTorch's route: a vector norm over both dims (fro), reductions of the singular values (nuc, 2, -2), or
+    a reduction of a vector 1-norm (1, -1, inf, -inf)."""
+    if ord == "fro":
+        return linalg_vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord in ("nuc", 2, -2):
+        perm = [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1]
+        moved = A if perm == list(range(A.ndim)) else _permuted(A, perm)[0]
+        s = linalg_svdvals(moved)
+        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = r.unsqueeze(d)
+        return r
+    first, second = (d1, d0) if abs(ord) == math.inf else (d0, d1)
+    if not keepdim and first < second:
+        second -= 1
+    sums = linalg_vector_norm(A, 1, first, keepdim)
+    return sums.amax(second, keepdim) if ord > 0 else sums.amin(second, keepdim)
 
 
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -1216,12 +2207,14 @@ def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=Non
         tol = _tolerances(a, atol, rtol, absw.max(-1, keepdims=True) if w.shape[-1] else 0)
         inv_w = np.where(absw > tol, 1 / np.where(absw > tol, w, 1), 0).astype(w.dtype)
         r = (v * inv_w[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
-        return finish_out(wrap(r.astype(a.dtype, copy=False)), out)
+        return _record_one(lambda res: LinalgPinvBackward0(A, res), "linalg_pinv", wrap(r.astype(a.dtype, copy=False)),
+                           out, A)
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     tol = _tolerances(a, atol, rtol, s[..., :1] if s.shape[-1] else 0)
     inv_s = np.where(s > tol, 1 / np.where(s > tol, s, 1), 0).astype(s.dtype)
     r = np.conj(np.swapaxes(vh, -1, -2)) @ (inv_s[..., :, None] * np.conj(np.swapaxes(u, -1, -2)))
-    return finish_out(wrap(r.astype(a.dtype, copy=False)), out)
+    return _record_one(lambda res: LinalgPinvBackward0(A, res), "linalg_pinv", wrap(r.astype(a.dtype, copy=False)),
+                       out, A)
 
 
 @method()
@@ -1298,6 +2291,9 @@ def linalg_lstsq(A, B, rcond=None, *, driver=None):
 def linalg_matrix_power(A, n, *, out=None):
     a = A._data
     _check_matrix("linalg.matrix_power", a)
+    if needs_grad(A) and a.dtype.kind in "fc":
+        _check_no_out_grad("linalg_matrix_power", out, A)
+        return _matrix_power_graph(A, n)
     if n < 0:
         a = linalg_inv(A)._data
         n = -n
@@ -1317,6 +2313,36 @@ def linalg_matrix_power(A, n, *, out=None):
             break
         power = _product(power, power)
     return finish_out(wrap(result), out)
+
+
+def _matrix_power_graph(A, n):
+    """PyTorch's route: clone for n = 1, inverse first for n < 0, then matmuls by binary decomposition."""
+    a = A._data
+    if n == 0:
+        from .creation import eye
+
+        ident = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+        cloned = _derive(CloneBackward0(), A, _stand_in(a.shape, a.dtype))
+        result = wrap(ident)
+        record(CopyBackwards(), (cloned, eye(1, dtype=A.dtype)), result)
+        return result
+    if n < 0:
+        A, n = linalg_inv(A), -n
+        if n == 1:
+            return A
+    if n == 1:
+        return _derive(CloneBackward0(), A, A._data.copy())
+    if n == 2:
+        return matmul(A, A)
+    if n == 3:
+        return matmul(matmul(A, A), A)
+    result = power = None
+    while n > 0:
+        bit, n = n & 1, n >> 1
+        power = A if power is None else matmul(power, power)
+        if bit:
+            result = power if result is None else matmul(result, power)
+    return result
 
 
 @method()
@@ -1356,7 +2382,10 @@ def linalg_matrix_exp(A):
     for k in range(int(steps.max()) if steps.size else 0):
         squared = r @ r
         r = np.where((steps > k)[..., None, None], squared, r)
-    return wrap(r.astype(dt))
+    result = wrap(r.astype(dt))
+    if needs_grad(A):
+        record(LinalgMatrixExpBackward0(A), (A,), result)
+    return result
 
 
 @method()
@@ -1391,9 +2420,35 @@ def linalg_multi_dot(tensors, *, out=None):
                                f"{list(mats[i + 1].shape)} cannot be multiplied")
     if dt.kind == "b":
         raise _not_implemented("addmm_impl_cpu_", dt)
+    if needs_grad(*tensors):
+        _check_no_out_grad("linalg_multi_dot", out, *tensors)
+        return _multi_dot_graph(tensors)
     r = np.linalg.multi_dot([_opmath(m) for m in mats]).astype(dt, copy=False)
     shape = [s for s, keep in ((r.shape[0], arrays[0].ndim == 2), (r.shape[1], arrays[last].ndim == 2)) if keep]
     return finish_out(wrap(np.asarray(r.reshape(shape))), out)
+
+
+def _multi_dot_graph(tensors):
+    """A chain of mm (the cheaper order for three matrices, left to right otherwise), viewed as the result."""
+    first, last = tensors[0], tensors[-1]
+    mats = list(tensors)
+    if first.ndim == 1:
+        mats[0] = _derive(UnsqueezeBackward0(first.shape), first, first._data[None])
+    if last.ndim == 1:
+        mats[-1] = _derive(UnsqueezeBackward0(last.shape), last, last._data[:, None])
+    if len(mats) == 3:
+        (a, b), c = mats[0].shape, mats[2].shape[1]
+        k = mats[1].shape[1]
+        if a * b * k + a * k * c > b * k * c + a * b * c:  # A(BC) is cheaper
+            prod = mm(mats[0], mm(mats[1], mats[2]))
+        else:
+            prod = mm(mm(mats[0], mats[1]), mats[2])
+    else:
+        prod = mats[0]
+        for m in mats[1:]:
+            prod = mm(prod, m)
+    shape = [s for s, keep in ((prod.shape[0], first.ndim == 2), (prod.shape[1], last.ndim == 2)) if keep]
+    return _derive(ViewBackward0(prod.shape), prod, prod._data.reshape(shape))
 
 
 def linalg_vecdot(x, y, *, dim=-1, out=None):
@@ -1406,6 +2461,11 @@ def linalg_vecdot(x, y, *, dim=-1, out=None):
                            f"{_label(a.dtype)} and y of type {_label(b.dtype)} instead")
     shape = broadcast_shapes(a.shape, b.shape)
     d = wrap_dim(dim, len(shape))
+    if needs_grad(x, y):  # PyTorch's route: conj(x) * y summed over dim
+        from .pointwise import mul
+
+        _check_no_out_grad("linalg_vecdot", out, x, y)
+        return mul(_conj(x), y).sum(d - len(shape))
     xa = np.conj(a) if a.dtype.kind == "c" else a
     r = np.sum(_opmath(xa) * _opmath(b), axis=d - len(shape))
     return finish_out(wrap(np.asarray(r).astype(a.dtype, copy=False)), out)
@@ -1416,6 +2476,8 @@ def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     d1, d2 = wrap_dim(dim1, a.ndim), wrap_dim(dim2, a.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if needs_grad(A):
+        return A.diagonal(offset, d1, d2)
     return view_of(A, np.diagonal(a, offset, d1, d2))
 
 

@@ -1,0 +1,250 @@
+"""Convolution: F.conv*/conv_transpose*/unfold/fold and the Conv modules, differential against torch."""
+
+import numpy as np
+import pytest
+import torch
+from harness import compare, compare_grad, sample
+
+import ember
+import ember.nn.functional as EF
+
+TOL = {"rtol": 1e-4, "atol": 1e-4}
+
+
+def F(m):
+    return EF if m is ember else torch.nn.functional
+
+
+def f64(shape, seed=0):
+    return ember.tensor(sample(shape, "float64", seed=seed, low=-1, high=1), requires_grad=True)
+
+
+CONV2D = [
+    ((2, 4, 9, 8), (6, 2, 3, 2), dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
+    ((2, 3, 7, 7), (4, 3, 3, 3), dict(padding="same")),
+    ((2, 3, 7, 7), (4, 3, 2, 2), dict(padding="same", dilation=2)),
+    ((2, 3, 7, 7), (4, 3, 3, 3), dict(padding="valid", stride=3)),
+    ((1, 6, 5, 5), (6, 1, 3, 3), dict(padding=1, groups=6)),
+    ((3, 2, 4, 4), (5, 2, 1, 1), dict()),
+    ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=(2, 0), stride=(1, 2))),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("xs,ws,kw", CONV2D)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_forward_backward(xs, ws, kw, bias):
+    arrays = [sample(xs), sample(ws, seed=1)] + ([sample(ws[:1], seed=2)] if bias else [])
+    same_even = kw.get("padding") == "same" and any(k % 2 == 0 for k in ws[2:])
+    compare_grad(lambda m, *a: F(m).conv2d(*a, **kw), *arrays, check_graph=not same_even, **TOL)
+
+
+def test_conv2d_graph_names():
+    t = torch.nn.functional.conv2d(torch.randn(1, 2, 5, 5, requires_grad=True), torch.randn(3, 2, 3, 3))
+    e = EF.conv2d(ember.randn(1, 2, 5, 5, requires_grad=True), ember.randn(3, 2, 3, 3))
+    assert type(e.grad_fn).__name__ == type(t.grad_fn).__name__ == "ConvolutionBackward0"
+    assert [n is None for n, _ in e.grad_fn.next_functions] == [n is None for n, _ in t.grad_fn.next_functions]
+
+
+@pytest.mark.parametrize("xs,ws,kw", [
+    ((2, 3, 10), (5, 3, 4), dict(stride=2, padding=2)),
+    ((2, 4, 9), (6, 2, 3), dict(dilation=2, groups=2, padding="same")),
+    ((3, 9), (2, 3, 3), dict()),  # unbatched
+])
+def test_conv1d(xs, ws, kw):
+    compare_grad(lambda m, x, w, b: F(m).conv1d(x, w, b, **kw), sample(xs), sample(ws, seed=1),
+                 sample(ws[:1], seed=2), **TOL)
+
+
+@pytest.mark.parametrize("xs,ws,kw", [
+    ((2, 3, 5, 6, 4), (6, 1, 2, 3, 2), dict(stride=2, padding=1, groups=3)),
+    ((1, 2, 4, 4, 4), (3, 2, 3, 3, 3), dict(padding="same")),
+])
+def test_conv3d(xs, ws, kw):
+    compare_grad(lambda m, x, w, b: F(m).conv3d(x, w, b, **kw), sample(xs), sample(ws, seed=1),
+                 sample(ws[:1], seed=2), **TOL)
+
+
+def test_conv2d_unbatched():
+    compare_grad(lambda m, x, w: F(m).conv2d(x, w, padding=1), sample((3, 6, 5)), sample((4, 3, 3, 3), seed=1),
+                 **TOL)
+
+
+@pytest.mark.parametrize("d,xs,ws,kw", [
+    (2, (2, 4, 5, 4), (4, 3, 3, 2), dict(stride=2, padding=1, output_padding=1, groups=2)),
+    (2, (2, 3, 4, 4), (3, 2, 3, 3), dict(stride=(2, 3), dilation=2, output_padding=(1, 2))),
+    (2, (3, 4, 4), (3, 2, 2, 2), dict()),
+    (1, (2, 3, 7), (3, 4, 3), dict(stride=3, padding=2, output_padding=1)),
+    (3, (1, 2, 3, 3, 2), (2, 2, 2, 2, 2), dict(stride=2, padding=(0, 1, 0))),
+])
+def test_conv_transpose(d, xs, ws, kw):
+    def fn(m, x, w, b):
+        return getattr(F(m), f"conv_transpose{d}d")(x, w, b, **kw)
+    compare_grad(fn, sample(xs), sample(ws, seed=1), sample((ws[1] * kw.get("groups", 1),), seed=2), **TOL)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2)])
+def test_unfold_fold(kw):
+    x = sample((2, 3, 7, 8))
+    compare_grad(lambda m, x: F(m).unfold(x, **kw), x, **TOL)
+    cols = torch.nn.functional.unfold(torch.from_numpy(x), **kw).numpy()
+    compare_grad(lambda m, c: F(m).fold(c, (7, 8), **kw), cols, **TOL)
+    compare_grad(lambda m, c: F(m).fold(c[0], (7, 8), **kw), cols, **TOL)
+
+
+def test_float64_and_noncontiguous():
+    x = sample((2, 3, 6, 9), "float64")[..., ::2]
+    compare_grad(lambda m, x, w: F(m).conv2d(x, w.transpose(2, 3), stride=2), x, sample((4, 3, 2, 3), "float64"))
+
+
+def test_gradcheck_conv():
+    x, w, b = f64((1, 2, 5, 4)), f64((4, 1, 2, 2), 1), f64((4,), 2)
+    conv = lambda x, w, b: EF.conv2d(x, w, b, stride=2, padding=1, groups=2, dilation=(2, 1))  # noqa: E731
+    assert ember.autograd.gradcheck(conv, (x, w, b))
+    assert ember.autograd.gradgradcheck(lambda x, w: conv(x, w, None), (x, w))
+    wt = f64((2, 2, 3, 2), 3)
+    convt = lambda x, w, b: EF.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2)  # noqa
+    assert ember.autograd.gradcheck(convt, (x, wt, b))
+    assert ember.autograd.gradgradcheck(lambda x, w: convt(x, w, None), (x, wt))
+    assert ember.autograd.gradcheck(lambda x, w: EF.conv1d(x, w, padding="same"), (f64((2, 2, 5)), f64((3, 2, 2))))
+    assert ember.autograd.gradgradcheck(lambda x: EF.fold(EF.unfold(x, 2, padding=1), (5, 4), 2, padding=1), (x,))
+
+
+def _sum_records():
+    return ember.ones(2, requires_grad=True).sum(0).grad_fn is not None
+
+
+@pytest.mark.skipif(not _sum_records(), reason="needs the reduction ops' autograd")
+def test_gradgradcheck_conv_bias():
+    x, w, b = f64((1, 2, 4, 4)), f64((2, 2, 2, 2), 1), f64((2,), 2)
+    assert ember.autograd.gradgradcheck(lambda x, w, b: EF.conv2d(x, w, b, padding=1), (x, w, b))
+
+
+@pytest.mark.parametrize("args", [
+    ((3, 8), (4, 3, 3, 3), {}),
+    ((2, 3, 8, 8, 8), (4, 3, 3, 3), {}),
+    ((2, 3, 8, 8), (4, 2, 3, 3), {}),
+    ((2, 3, 8, 8), (4, 3, 9, 9), {}),
+    ((2, 3, 8, 8), (4, 1, 3, 3), {"groups": 2}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"stride": 2, "padding": "same"}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": -1}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"stride": 0}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": "foo"}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": (1, 2, 3)}),
+])
+def test_conv2d_errors(args):
+    xs, ws, kw = args
+    compare(lambda m, x, w: F(m).conv2d(x, w, **kw), sample(xs), sample(ws), message=True)
+
+
+def test_conv_errors_more():
+    compare(lambda m, x, w, b: F(m).conv2d(x, w, b), sample((2, 3, 8, 8)), sample((4, 3, 3, 3)), sample((3,)),
+            message=True)
+    compare(lambda m, x, w: F(m).conv2d(x, w), sample((2, 3, 8, 8)), sample((4, 3, 3, 3), "float64"), message=True)
+    compare(lambda m, x, w: F(m).conv_transpose2d(x, w, stride=2, output_padding=2), sample((2, 3, 8, 8)),
+            sample((3, 4, 3, 3)), message=True)
+    compare(lambda m, x, w: F(m).conv_transpose2d(x, w), sample((2, 3, 8, 8)), sample((4, 4, 3, 3)), message=True)
+
+
+# ------------------------------------------------------------------------------------------------ modules
+
+
+def _pair(ctor, *args, **kwargs):
+    """The torch module and an ember module of the same configuration holding the same weights."""
+    t = getattr(torch.nn, ctor)(*args, **kwargs)
+    e = getattr(ember.nn, ctor)(*args, **kwargs)
+    assert list(e.state_dict()) == list(t.state_dict())
+    e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
+    return t, e
+
+
+@pytest.mark.parametrize("ctor,args,kwargs,xs", [
+    ("Conv2d", (3, 16, 3), dict(padding=1), (2, 3, 8, 8)),
+    ("Conv2d", (4, 6, (3, 2)), dict(stride=2, dilation=(2, 1), groups=2, bias=False), (2, 4, 9, 8)),
+    ("Conv2d", (3, 4, 3), dict(padding=2, padding_mode="reflect"), (2, 3, 6, 6)),
+    ("Conv2d", (3, 4, 3), dict(padding=(1, 2), padding_mode="replicate"), (2, 3, 6, 6)),
+    ("Conv2d", (3, 4, 3), dict(padding=1, padding_mode="circular"), (3, 6, 6)),
+    ("Conv2d", (3, 4, 4), dict(padding="same", padding_mode="reflect"), (2, 3, 6, 6)),
+    ("Conv1d", (2, 4, 3), dict(padding="same"), (2, 2, 7)),
+    ("Conv3d", (2, 4, 3), dict(groups=2, stride=(1, 2, 1)), (1, 2, 5, 5, 4)),
+    ("ConvTranspose2d", (4, 6, 3), dict(stride=2, output_padding=1, groups=2, dilation=1), (2, 4, 4, 5)),
+    ("ConvTranspose1d", (3, 2, 3), dict(stride=2, padding=1), (2, 3, 5)),
+    ("ConvTranspose3d", (2, 2, 2), dict(stride=2), (1, 2, 2, 3, 2)),
+])
+def test_conv_modules(ctor, args, kwargs, xs):
+    t, e = _pair(ctor, *args, **kwargs)
+    assert repr(e) == repr(t)
+    x = sample(xs, low=-1, high=1)
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    ex = ember.from_numpy(x.copy()).requires_grad_()
+    ty, ey = t(tx), e(ex)
+    np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    g = sample(tuple(ty.shape), seed=3)
+    ty.backward(torch.from_numpy(g))
+    ey.backward(ember.from_numpy(g))
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    for (name, tp), (_, ep) in zip(t.named_parameters(), e.named_parameters()):
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-3, err_msg=name)
+
+
+def test_conv_transpose_output_size():
+    t, e = _pair("ConvTranspose2d", 3, 2, 3, stride=2, padding=1)
+    x = sample((1, 3, 4, 4))
+    ty = t(torch.from_numpy(x), output_size=[8, 8])
+    ey = e(ember.from_numpy(x), output_size=[8, 8])
+    np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError):
+        e(ember.from_numpy(x), output_size=[12, 12])
+
+
+@pytest.mark.parametrize("ctor,args,kwargs", [
+    ("Conv2d", (3, 16, 3), dict(padding=1)),
+    ("Conv2d", (3, 16, (3, 5)), dict(stride=2, padding=1, dilation=2, bias=False, padding_mode="reflect")),
+    ("Conv1d", (2, 4, 3), dict(padding="same")),
+    ("Conv3d", (2, 4, 3), dict(groups=2)),
+    ("ConvTranspose2d", (3, 16, 3), dict(stride=2, output_padding=1, dilation=2)),
+])
+def test_conv_module_repr_and_init(ctor, args, kwargs):
+    torch.manual_seed(7)
+    t = getattr(torch.nn, ctor)(*args, **kwargs)
+    ember.manual_seed(7)
+    e = getattr(ember.nn, ctor)(*args, **kwargs)
+    assert repr(e) == repr(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    for (name, tp), (_, ep) in zip(t.state_dict().items(), e.state_dict().items()):
+        assert tuple(ep.shape) == tuple(tp.shape)
+        bound = float(tp.abs().max()) * 1.3 + 1e-6   # the same distribution: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        assert float(ep.abs().max()) <= bound, name
+
+
+@pytest.mark.parametrize("ctor,args,kwargs", [
+    ("Conv2d", (3, 4, 3), dict(groups=2)),
+    ("Conv2d", (4, 3, 3), dict(groups=2)),
+    ("Conv2d", (4, 4, 3), dict(padding="same", stride=2)),
+    ("Conv2d", (4, 4, 3), dict(padding_mode="foo")),
+    ("Conv2d", (4, 4, 3), dict(padding="full")),
+    ("ConvTranspose2d", (4, 4, 3), dict(padding_mode="reflect")),
+])
+def test_conv_module_ctor_errors(ctor, args, kwargs):
+    with pytest.raises(ValueError) as te:
+        getattr(torch.nn, ctor)(*args, **kwargs)
+    with pytest.raises(ValueError) as ee:
+        getattr(ember.nn, ctor)(*args, **kwargs)
+    # (torch prints the set of padding modes in hash order)
+    assert str(ee.value).split("{")[0] == str(te.value).split("{")[0]
+
+
+@pytest.mark.parametrize("xs", [(2, 4, 8, 8), (8, 8), (2, 3, 4, 8, 8)])
+def test_conv_module_input_errors(xs):
+    t, e = _pair("Conv2d", 3, 16, 3, padding=1)
+    compare(lambda m, x: (t if m is torch else e)(x), sample(xs), message=True)
+    t1, e1 = _pair("Conv1d", 3, 4, 3)
+    compare(lambda m, x: (t1 if m is torch else e1)(x), sample((8,)), message=True)
+
+
+def test_float32_stays_float32():
+    e = ember.nn.Conv2d(2, 3, 3)
+    x = ember.randn(1, 2, 5, 5, requires_grad=True)
+    y = e(x)
+    y.backward(ember.ones_like(y))
+    assert y.dtype == ember.float32 and x.grad.dtype == ember.float32 and e.weight.grad.dtype == ember.float32
