@@ -61,16 +61,38 @@ from .ops.sorting import *
 from .ops.linalg import *
 from .ops.random import *
 from .ops.misc import *
-from .nn.functional import (  # torch exposes these nn.functional ops at the top level too
-    adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, avg_pool1d, batch_norm, bilinear,
-    binary_cross_entropy_with_logits, celu, celu_, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
-    conv_transpose3d, cosine_embedding_loss, cosine_similarity, dropout, embedding, feature_alpha_dropout,
-    group_norm, hardshrink, hinge_embedding_loss, instance_norm, kl_div, layer_norm, log_softmax,
-    margin_ranking_loss, max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d, pairwise_distance,
-    poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu, selu_, softmax, threshold, threshold_,
-    triplet_margin_loss,
-)
-from . import autograd, linalg, nn, random, special, testing
+from . import autograd, linalg, random, special
+
+# Imported on first use (PEP 562), so `import ember` stays fast: the layers, optimizers, data tools and
+# the nn.functional names torch also exposes at its top level.
+_LAZY_MODULES = {"nn", "optim", "utils", "testing"}
+_LAZY_FUNCTIONAL = {
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
+    "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+    "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss", "cosine_similarity", "dropout", "embedding",
+    "feature_alpha_dropout", "group_norm", "hardshrink", "hinge_embedding_loss", "instance_norm", "kl_div",
+    "layer_norm", "log_softmax", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
+    "max_pool3d", "pairwise_distance", "poisson_nll_loss", "prelu", "rms_norm", "rrelu", "rrelu_", "selu", "selu_",
+    "softmax", "threshold", "threshold_", "triplet_margin_loss",
+}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY_FUNCTIONAL:
+        value = getattr(importlib.import_module(".nn.functional", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL)
+
+
 from .autograd.grad_mode import (
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled,
 )
