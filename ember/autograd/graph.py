@@ -11,6 +11,7 @@ gradients.
 import itertools
 import weakref
 
+from .. import _tensor as _tensor_module  # attribute looked up per call: no import cycle at load time
 from .grad_mode import state as _grad_state
 
 _sequence = itertools.count()
@@ -101,9 +102,7 @@ class Node:
 
     def save(self, tensor, is_output=False):
         """Keep `tensor` for backward (None and non-tensors pass through)."""
-        from .._tensor import Tensor
-
-        if not isinstance(tensor, Tensor):
+        if not isinstance(tensor, _tensor_module.Tensor):
             return _Constant(tensor)
         saved = SavedTensor(tensor, self, is_output)
         self.__dict__.setdefault("_saved", []).append(saved)

@@ -3,22 +3,35 @@
 Every binary op goes through `_operands`, which applies PyTorch's promotion once and casts the arrays, so
 NumPy's own promotion never decides a result dtype. float16/bfloat16 math is computed in float32 and
 rounded back, as PyTorch's CPU kernels do.
+
+Autograd: each differentiable op records its backward node (named as PyTorch's grad_fn, defined in the
+"backward nodes" section) only when grad mode is on and an operand requires grad, so the no-grad path costs
+one attribute test. In-place variants go through prepare_inplace/commit_inplace when grad is needed and keep
+their ufunc-with-out= path otherwise.
 """
 
 import builtins
+import math
 import warnings
 
 from .. import _dtype
 from .._backend import np
 from .._dtype import result_dtype, scalar_dtype
+from ..autograd.grad_mode import state as _grad_state
 from ._common import (
+    Node,
     Tensor,
     broadcast_error,
     broadcast_shapes,
+    commit_inplace,
     finish_out,
     from_numpy_dtype,
     method,
+    needs_grad,
+    prepare_inplace,
     promote_operands,
+    record,
+    sum_to_shape,
     wrap,
 )
 
@@ -137,6 +150,774 @@ def not_implemented(kernel, np_dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{type_label(np_dtype)}\'')
 
 
+def _check_out(name, out, *operands):
+    """PyTorch refuses out= when autograd would have to record the op."""
+    if out is not None and needs_grad(out, *operands):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+# -------------------------------------------------------------------------------------------------------
+# autograd: backward nodes
+#
+# Each differentiable op records a Node named as PyTorch's grad_fn when grad mode is on and an input requires
+# grad. Formulas are written with ember's own ops (operators and Tensor methods), so create_graph records them
+# again. Complex inputs follow PyTorch's convention (the gradient is multiplied by the conjugate derivative).
+# A gradient for an input is summed back over broadcast dims and cast to that input's dtype (`_to_input`).
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _meta(t):
+    """What backward needs to shape a gradient for operand t: (shape, dtype), None for a Python number."""
+    return (t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None
+
+
+def _to_input(grad, meta):
+    shape, dt = meta
+    grad = sum_to_shape(grad, shape)
+    if grad._data.dtype != dt:
+        if grad._data.dtype.kind == "c" and dt.kind != "c":
+            grad = grad.real  # a real input of a complex result gets the real part
+        grad = grad.to(from_numpy_dtype(dt))  # ToCopyBackward0 under create_graph
+    return grad
+
+
+def _conj(t):
+    if isinstance(t, Tensor):
+        return conj(t) if t._data.dtype.kind == "c" else t
+    return t.conjugate() if isinstance(t, complex) else t
+
+
+def _zeros(t):
+    return wrap(np.zeros(t._data.shape, t._data.dtype))
+
+
+def _where(condition, a, b):
+    from .indexing import where
+
+    return where(condition, a, b)
+
+
+class _NotImplementedBackward(Node):
+    def __init__(self, op):
+        self.op = op
+
+    def backward(self, grad):
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+_NotImplementedBackward.__name__ = _NotImplementedBackward.__qualname__ = "NotImplemented"
+
+
+def _not_implemented_node(op):
+    return _NotImplementedBackward(op)
+
+
+class _Unary(Node):
+    """A unary op's node built as node(input, result); subclasses save what their formula needs."""
+
+    def __init__(self, input=None, result=None):
+        pass
+
+
+class _SavesInput(_Unary):
+    def __init__(self, input, result):
+        self.input = self.save(input)
+
+
+class _SavesResult(_Unary):
+    def __init__(self, input, result):
+        self.result = self.save(result, is_output=True)
+
+
+class _ZeroGrad(_Unary):
+    """Piecewise-constant ops (floor, sign, ...): zero gradients, as PyTorch."""
+
+    def backward(self, grad):
+        return _zeros(grad)
+
+
+class NegBackward0(_Unary):
+    def backward(self, grad):
+        return -grad
+
+
+class AbsBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad * (sgn(x) if x._data.dtype.kind == "c" else sign(x))  # 0 at 0
+
+
+class ExpBackward0(_SavesResult):
+    def backward(self, grad):
+        return grad * _conj(self.result.unpack())
+
+
+class Exp2Backward0(_SavesResult):
+    def backward(self, grad):
+        return grad * _conj(self.result.unpack() * _LN2)
+
+
+class Expm1Backward0(_SavesResult):
+    def backward(self, grad):
+        return grad * _conj(self.result.unpack() + 1)
+
+
+class LogBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad / _conj(self.input.unpack())
+
+
+class Log2Backward0(_SavesInput):
+    def backward(self, grad):
+        return grad / _conj(self.input.unpack() * _LN2)
+
+
+class Log10Backward0(_SavesInput):
+    def backward(self, grad):
+        return grad / _conj(self.input.unpack() * _LN10)
+
+
+class Log1PBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad / _conj(self.input.unpack() + 1)
+
+
+class SqrtBackward0(_SavesResult):
+    def backward(self, grad):
+        return grad / _conj(self.result.unpack() * 2)
+
+
+class RsqrtBackward0(_SavesResult):
+    def backward(self, grad):
+        return grad * _conj(self.result.unpack().pow(3)) * -0.5
+
+
+class ReciprocalBackward0(_SavesResult):
+    def backward(self, grad):
+        r = self.result.unpack()
+        return -grad * _conj(r * r)
+
+
+class SinBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad * _conj(self.input.unpack().cos())
+
+
+class CosBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad * -_conj(self.input.unpack().sin())
+
+
+class TanBackward0(_SavesResult):
+    def backward(self, grad):
+        r = self.result.unpack()
+        return grad * _conj(r * r + 1)
+
+
+class AsinBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad * _conj((1 - x * x).rsqrt())
+
+
+class AcosBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad * -_conj((1 - x * x).rsqrt())
+
+
+class AtanBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad / _conj(x * x + 1)
+
+
+class SinhBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad * _conj(self.input.unpack().cosh())
+
+
+class CoshBackward0(_SavesInput):
+    def backward(self, grad):
+        return grad * _conj(self.input.unpack().sinh())
+
+
+class TanhBackward0(_SavesResult):
+    def backward(self, grad):
+        r = self.result.unpack()
+        return grad * _conj(1 - r * r)
+
+
+class AsinhBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad * _conj((x * x + 1).rsqrt())
+
+
+class AcoshBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad * _conj((x * x - 1).rsqrt())
+
+
+class AtanhBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        return grad / _conj(1 - x * x)
+
+
+class SigmoidBackward0(_SavesResult):
+    def backward(self, grad):
+        r = self.result.unpack()
+        return grad * _conj(r * (1 - r))
+
+
+class SincBackward0(_SavesInput):
+    def backward(self, grad):
+        x = self.input.unpack()
+        px = x * math.pi
+        slope = (px * px.cos() - px.sin()) / (px * x)
+        return _where(x == 0, 0, grad * _conj(slope))
+
+
+class Deg2RadBackward0(_Unary):
+    def backward(self, grad):
+        return grad * (math.pi / 180)
+
+
+class Rad2DegBackward0(_Unary):
+    def backward(self, grad):
+        return grad * (180 / math.pi)
+
+
+class FloorBackward0(_ZeroGrad):
+    pass
+
+
+class CeilBackward0(_ZeroGrad):
+    pass
+
+
+class TruncBackward0(_ZeroGrad):
+    pass
+
+
+class RoundBackward0(_ZeroGrad):
+    pass
+
+
+class RoundBackward1(_ZeroGrad):
+    pass
+
+
+class SignBackward0(_ZeroGrad):
+    pass
+
+
+class FracBackward0(_Unary):
+    def backward(self, grad):
+        return grad
+
+
+class SgnBackward0(_Unary):
+    def __init__(self, input, result):
+        if input._data.dtype.kind == "c":
+            self.input, self.result = self.save(input), self.save(result, is_output=True)
+
+    def backward(self, grad):
+        if "input" not in self.__dict__:
+            return _zeros(grad)
+        # d sgn(z): (g - conj(g) sgn^2) / (2|z|), 0 at z = 0
+        z, s = self.input.unpack(), self.result.unpack()
+        mag = z.abs()
+        return _where(mag == 0, 0, (grad - _conj(grad) * s * s) / (mag * 2))
+
+
+class AngleBackward0(_Unary):
+    def __init__(self, input, result):
+        if input._data.dtype.kind == "c":
+            self.input = self.save(input)
+
+    def backward(self, grad):
+        if "input" not in self.__dict__:
+            return _zeros(grad)
+        z = self.input.unpack()
+        mag2 = z.abs().pow(2)
+        return _where(z == 0, 0, grad * z / mag2 * 1j)
+
+
+class ConjBackward0(_Unary):
+    def backward(self, grad):
+        return _conj(grad)
+
+
+class ConjPhysicalBackward0(_Unary):
+    def backward(self, grad):
+        return conj_physical(grad)
+
+
+class NanToNumBackward0(_SavesInput):
+    def backward(self, grad):
+        return _where(isfinite(self.input.unpack()), grad, 0)
+
+
+class LogitBackward0(Node):
+    def __init__(self, input, eps):
+        self.input, self.eps = self.save(input), eps
+
+    def backward(self, grad):
+        x, eps = self.input.unpack(), self.eps
+        g = grad / (x * (1 - x))
+        if eps is None:
+            return _where((x < 0) | (x > 1), math.nan, g)
+        return _where((x < eps) | (x > 1 - eps), 0, g)
+
+
+# binary ops: a Python-number operand has no edge (None, 0), or no slot at all where PyTorch's overload drops it
+
+
+class AddBackward0(Node):
+    def __init__(self, a, b, alpha):
+        self.a, self.b, self.alpha = _meta(a), _meta(b), alpha
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = _to_input(grad, self.a) if needs[0] else None
+        gb = None
+        if needs[1]:
+            gb = _to_input(grad if self.alpha == 1 else grad * _conj(self.alpha), self.b)
+        return ga, gb
+
+
+class SubBackward0(AddBackward0):
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = _to_input(grad, self.a) if needs[0] else None
+        gb = _to_input(-grad if self.alpha == 1 else grad * -_conj(self.alpha), self.b) if needs[1] else None
+        return ga, gb
+
+
+class RsubBackward0(AddBackward0):
+    """rsub(a, b, alpha) = b - alpha * a."""
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = _to_input(-grad if self.alpha == 1 else grad * -_conj(self.alpha), self.a) if needs[0] else None
+        gb = _to_input(grad, self.b) if needs[1] else None
+        return ga, gb
+
+
+class RsubBackward1(Node):
+    def __init__(self, a, alpha):
+        self.a, self.alpha = _meta(a), alpha
+
+    def backward(self, grad):
+        return _to_input(-grad if self.alpha == 1 else grad * -_conj(self.alpha), self.a)
+
+
+class MulBackward0(Node):
+    def __init__(self, a, b):
+        self.meta = _meta(a), _meta(b)
+        # save only what the needed gradients use: b for a's, a for b's
+        self.b = self.save(b) if getattr(a, "requires_grad", False) else None
+        self.a = self.save(a) if getattr(b, "requires_grad", False) else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = _to_input(grad * _conj(self.b.unpack()), self.meta[0]) if needs[0] else None
+        gb = _to_input(grad * _conj(self.a.unpack()), self.meta[1]) if needs[1] else None
+        return ga, gb
+
+
+class DivBackward0(Node):
+    def __init__(self, a, b):
+        self.meta = _meta(a), _meta(b)
+        self.b = self.save(b)
+        self.a = self.save(a) if getattr(b, "requires_grad", False) else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        b = self.b.unpack()
+        ga = _to_input(grad / _conj(b), self.meta[0]) if needs[0] else None
+        gb = _to_input(-grad * _conj(self.a.unpack() / b / b), self.meta[1]) if needs[1] else None
+        return ga, gb
+
+
+class DivBackward2(Node):
+    """div with a rounding mode: piecewise constant, zero gradients."""
+
+    def __init__(self, a, b):
+        self.meta = _meta(a), _meta(b)
+
+    def backward(self, grad):
+        return tuple(_to_input(_zeros(grad), m) if need else None for m, need in zip(self.meta, self.needs_input_grad))
+
+
+class RemainderBackward0(Node):
+    def __init__(self, a):
+        pass
+
+    def backward(self, grad):
+        return grad
+
+
+class RemainderBackward1(Node):
+    _rounding = "floor"
+
+    def __init__(self, a, b):
+        self.meta = _meta(a), _meta(b)
+        self.a, self.b = self.save(a), self.save(b)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = _to_input(grad, self.meta[0]) if needs[0] else None
+        gb = None
+        if needs[1]:
+            q = div(self.a.unpack(), self.b.unpack(), rounding_mode=self._rounding)
+            gb = _to_input(-grad * q, self.meta[1])
+        return ga, gb
+
+
+class FmodBackward0(RemainderBackward0):
+    pass
+
+
+class FmodBackward1(RemainderBackward1):
+    _rounding = "trunc"
+
+
+class PowBackward0(Node):
+    def __init__(self, x, exponent):
+        self.x, self.exponent = self.save(x), exponent
+
+    def backward(self, grad):
+        e = self.exponent
+        if e == 0:
+            return _zeros(grad)
+        x = self.x.unpack()
+        return grad * _conj(x.pow(e - 1) * e)
+
+
+class PowBackward1(Node):
+    def __init__(self, x, exponent, result):
+        self.meta = _meta(x), _meta(exponent)
+        self.x, self.exponent = self.save(x), self.save(exponent)
+        self.result = self.save(result, is_output=True) if exponent.requires_grad else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        x, e = self.x.unpack(), self.exponent.unpack()
+        gx = ge = None
+        if needs[0]:
+            gx = _to_input(_where(e == 0, 0, grad * _conj((x.pow(e - 1)) * e)), self.meta[0])
+        if needs[1]:
+            real_e = e.real
+            zero_base = (x == 0) & (real_e >= 0)
+            ge = _to_input(grad * _conj(_where(zero_base, 0, self.result.unpack() * x.log())), self.meta[1])
+        return gx, ge
+
+
+class PowBackward2(Node):
+    """A Python number to a tensor power."""
+
+    def __init__(self, base, exponent, result):
+        self.base, self.meta = base, _meta(exponent)
+        self.exponent, self.result = self.save(exponent), self.save(result, is_output=True)
+
+    def backward(self, grad):
+        r = self.result.unpack()
+        if self.base == 0:
+            return _to_input(_where(self.exponent.unpack() >= 0, 0, grad * _conj(r * -math.inf)), self.meta)
+        return _to_input(grad * _conj(r * cmath_log(self.base)), self.meta)
+
+
+def cmath_log(value):
+    """log of a Python number, complex for a negative or complex one (as PyTorch's scalar log)."""
+    import cmath
+
+    if isinstance(value, complex) or value < 0:
+        return cmath.log(value)
+    return math.log(value)
+
+
+class _Binary(Node):
+    """A binary op's node built as node(a, b, result) with both operands saved."""
+
+    def __init__(self, a, b, result):
+        self.meta = _meta(a), _meta(b)
+        self.a, self.b = self.save(a), self.save(b)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga, gb = self.formula(grad, self.a.unpack(), self.b.unpack(), needs)
+        return (_to_input(ga, self.meta[0]) if needs[0] else None,
+                _to_input(gb, self.meta[1]) if needs[1] else None)
+
+
+class Atan2Backward0(_Binary):
+    def formula(self, grad, a, b, needs):
+        scale = grad / (a * a + b * b)
+        return (scale * b if needs[0] else None), (scale * -a if needs[1] else None)
+
+
+class HypotBackward0(_Binary):
+    def __init__(self, a, b, result):
+        super().__init__(a, b, result)
+        self.result = self.save(result, is_output=True)
+
+    def formula(self, grad, a, b, needs):
+        scale = grad / self.result.unpack()
+        return (scale * a if needs[0] else None), (scale * b if needs[1] else None)
+
+
+class LogaddexpBackward0(_Binary):
+    def formula(self, grad, a, b, needs):
+        return ((grad / ((b - a).exp() + 1) if needs[0] else None),
+                (grad / ((a - b).exp() + 1) if needs[1] else None))
+
+
+class Logaddexp2Backward0(_Binary):
+    def formula(self, grad, a, b, needs):
+        return ((grad / ((b - a).exp2() + 1) if needs[0] else None),
+                (grad / ((a - b).exp2() + 1) if needs[1] else None))
+
+
+class LdexpBackward0(_Binary):
+    def formula(self, grad, a, b, needs):
+        scale = grad * b.exp2()
+        return (scale if needs[0] else None), (scale * a * _LN2 if needs[1] else None)
+
+
+class NextafterBackward0(_Binary):
+    def formula(self, grad, a, b, needs):  # as PyTorch reports: the step passes the gradient to input only
+        return (grad if needs[0] else None), (_zeros(grad) if needs[1] else None)
+
+
+class MaximumBackward0(_Binary):
+    _lose_a, _lose_b = staticmethod(lambda a, b: a < b), staticmethod(lambda a, b: a > b)
+
+    def formula(self, grad, a, b, needs):
+        # ties split the gradient in half
+        shared = _where(a == b, grad / 2, grad)
+        return ((_where(self._lose_a(a, b), 0, shared) if needs[0] else None),
+                (_where(self._lose_b(a, b), 0, shared) if needs[1] else None))
+
+
+class MinimumBackward0(MaximumBackward0):
+    _lose_a, _lose_b = staticmethod(lambda a, b: a > b), staticmethod(lambda a, b: a < b)
+
+
+class FmaxBackward0(_Binary):
+    _wins = staticmethod(lambda a, b: (a >= b) | b.isnan())
+
+    def formula(self, grad, a, b, needs):
+        # no tie split here (PyTorch): input wins ties and a NaN other
+        wins = self._wins(a, b)
+        return (_where(wins, grad, 0) if needs[0] else None), (_where(wins, 0, grad) if needs[1] else None)
+
+
+class FminBackward0(FmaxBackward0):
+    _wins = staticmethod(lambda a, b: (a <= b) | b.isnan())
+
+
+class CopysignBackward0(Node):
+    def __init__(self, a, b, result):
+        self.meta = _meta(a), _meta(b)
+        self.a, self.result = self.save(a), self.save(result, is_output=True)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        ga = gb = None
+        if needs[0]:
+            a = self.a.unpack()
+            ga = _to_input(grad * _where(a == 0, 0, self.result.unpack() / a), self.meta[0])
+        if needs[1]:
+            gb = _to_input(_zeros(grad), self.meta[1])
+        return ga, gb
+
+
+class CopysignBackward1(CopysignBackward0):
+    single_input = True
+
+    def backward(self, grad):
+        a = self.a.unpack()
+        return _to_input(grad * _where(a == 0, 0, self.result.unpack() / a), self.meta[0])
+
+
+class XlogyBackward0(Node):
+    def __init__(self, a, b):
+        self.meta = _meta(a), _meta(b)
+        self.a, self.b = self.save(a), self.save(b)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        a, b = self.a.unpack(), self.b.unpack()
+        ga = _to_input(_xlogy_self_grad(grad, a, b), self.meta[0]) if needs[0] else None
+        gb = _to_input(grad * a / b, self.meta[1]) if needs[1] else None
+        return ga, gb
+
+
+def _xlogy_self_grad(grad, a, b):
+    return _where((a == 0) & (b <= 0), 0, xlogy(grad, b))
+
+
+class XlogyBackward1(Node):
+    """A Python number times log(tensor)."""
+
+    def __init__(self, a, b):
+        self.a, self.meta, self.b = a, _meta(b), self.save(b)
+
+    def backward(self, grad):
+        return _to_input(grad * self.a / self.b.unpack(), self.meta)
+
+
+class XlogyBackward2(Node):
+    """A tensor times log(Python number)."""
+
+    def __init__(self, a, b):
+        self.a, self.meta, self.b = self.save(a), _meta(a), b
+
+    def backward(self, grad):
+        a, b = self.a.unpack(), self.b
+        g = xlogy(grad, b)
+        if b <= 0:
+            g = _where(a == 0, 0, g)
+        return _to_input(g, self.meta)
+
+
+class ClampBackward1(Node):
+    """clamp with Python-number bounds: the gradient passes where min <= x <= max."""
+
+    def __init__(self, x, min, max):
+        self.x, self.min, self.max = self.save(x), min, max
+
+    def backward(self, grad):
+        x = self.x.unpack()
+        if self.min is not None and self.max is not None:
+            inside = (x >= self.min) & (x <= self.max)
+        elif self.min is not None:
+            inside = x >= self.min
+        else:
+            inside = x <= self.max
+        return _where(inside, grad, 0)
+
+
+class ClampBackward0(Node):
+    """clamp with tensor bounds (either may be None: no edge)."""
+
+    def __init__(self, x, min, max):
+        self.meta = _meta(x), _meta(min), _meta(max)
+        self.x, self.min, self.max = self.save(x), self.save(min), self.save(max)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        x, lo, hi = self.x.unpack(), self.min.unpack(), self.max.unpack()
+        gx = glo = ghi = None
+        if lo is not None and hi is not None:
+            if needs[0]:
+                gx = _where((x >= lo) & (x <= hi), grad, 0)
+            if needs[1]:
+                glo = _where((x < lo) & (lo < hi), grad, 0)
+            if needs[2]:
+                ghi = _where((x > hi) | (hi < lo), grad, 0)
+        elif lo is not None:
+            gx = _where(x >= lo, grad, 0) if needs[0] else None
+            glo = _where(x < lo, grad, 0) if needs[1] else None
+        else:
+            gx = _where(x <= hi, grad, 0) if needs[0] else None
+            ghi = _where(x > hi, grad, 0) if needs[2] else None
+        return tuple(None if g is None else _to_input(g, m) for g, m in zip((gx, glo, ghi), self.meta))
+
+
+class ClampMinBackward0(Node):
+    def __init__(self, x, bound):
+        self.x, self.bound = self.save(x), bound
+
+    def backward(self, grad):
+        return _where(self.x.unpack() >= self.bound, grad, 0)
+
+
+class ClampMaxBackward0(ClampMinBackward0):
+    def backward(self, grad):
+        return _where(self.x.unpack() <= self.bound, grad, 0)
+
+
+class ClampMinBackward1(Node):
+    def __init__(self, x, bound):
+        self.meta = _meta(x), _meta(bound)
+        self.x, self.bound = self.save(x), self.save(bound)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        passes = self._passes(self.x.unpack(), self.bound.unpack())
+        return (_to_input(_where(passes, grad, 0), self.meta[0]) if needs[0] else None,
+                _to_input(_where(passes, 0, grad), self.meta[1]) if needs[1] else None)
+
+    @staticmethod
+    def _passes(x, bound):
+        return x >= bound
+
+
+class ClampMaxBackward1(ClampMinBackward1):
+    @staticmethod
+    def _passes(x, bound):
+        return x <= bound
+
+
+class LerpBackward0(Node):
+    """lerp with a Python-number weight."""
+
+    def __init__(self, start, end, weight):
+        self.meta, self.weight = (_meta(start), _meta(end)), weight
+
+    def backward(self, grad):
+        needs, w = self.needs_input_grad, self.weight
+        return (_to_input(grad * _conj(1 - w), self.meta[0]) if needs[0] else None,
+                _to_input(grad * _conj(w), self.meta[1]) if needs[1] else None)
+
+
+class LerpBackward1(Node):
+    def __init__(self, start, end, weight):
+        self.meta = _meta(start), _meta(end), _meta(weight)
+        self.weight = self.save(weight)
+        if weight.requires_grad:
+            self.start, self.end = self.save(start), self.save(end)
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        w = self.weight.unpack()
+        gs = _to_input(grad * _conj(1 - w), self.meta[0]) if needs[0] else None
+        ge = _to_input(grad * _conj(w), self.meta[1]) if needs[1] else None
+        gw = None
+        if needs[2]:
+            gw = _to_input(grad * _conj(self.end.unpack() - self.start.unpack()), self.meta[2])
+        return gs, ge, gw
+
+
+class AddcmulBackward0(Node):
+    def __init__(self, input, t1, t2, value):
+        self.meta = _meta(input), _meta(t1), _meta(t2)
+        self.t1, self.t2, self.value = self.save(t1), self.save(t2), value
+
+    def backward(self, grad):
+        needs, v = self.needs_input_grad, self.value
+        return (_to_input(grad, self.meta[0]) if needs[0] else None,
+                _to_input(grad * _conj(self.t2.unpack() * v), self.meta[1]) if needs[1] else None,
+                _to_input(grad * _conj(self.t1.unpack() * v), self.meta[2]) if needs[2] else None)
+
+
+class AddcdivBackward0(AddcmulBackward0):
+    def backward(self, grad):
+        needs, v = self.needs_input_grad, self.value
+        t1, t2 = self.t1.unpack(), self.t2.unpack()
+        return (_to_input(grad, self.meta[0]) if needs[0] else None,
+                _to_input(grad * _conj(v / t2), self.meta[1]) if needs[1] else None,
+                _to_input(-grad * _conj(t1 * v / (t2 * t2)), self.meta[2]) if needs[2] else None)
+
+
 # -------------------------------------------------------------------------------------------------------
 # arithmetic
 
@@ -150,22 +931,54 @@ def _scaled(input, other, alpha):
                            "number.")
     if kind and type(alpha) is builtins.bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    # computed without recording: the node of the op that uses it carries alpha
+    return _binary(np.multiply, other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 @method("add", "__add__", "__radd__")
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1 or type(alpha) is not int:
-        other = _scaled(input, other, alpha)
-    return _binary(np.add, input, other, out)
+        return _add_sub(np.add, AddBackward0, input, other, alpha, out)
+    if out is not None:
+        _check_out("add", out, input, other)
+        return _binary(np.add, input, other, out)
+    r = _binary(np.add, input, other)
+    if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
+        record(AddBackward0(input, other, 1), (input, other), r)
+    return r
+
+
+def _add_sub(ufunc, node, input, other, alpha, out):
+    if out is not None:
+        _check_out(ufunc.__name__.replace("subtract", "sub"), out, input, other)
+    r = _binary(ufunc, input, _scaled(input, other, alpha) if alpha != 1 or type(alpha) is not int else other, out)
+    if out is None and needs_grad(input, other):
+        record(node(input, other, alpha), (input, other), r)
+    return r
 
 
 @method("sub", "subtract", "__sub__")
 def sub(input, other, *, alpha=1, out=None):
     _check_not_bool_sub(input, other)
-    if alpha != 1 or type(alpha) is not int:
-        other = _scaled(input, other, alpha)
-    return _binary(np.subtract, input, other, out)
+    if alpha != 1 or type(alpha) is not int or out is not None:
+        return _add_sub(np.subtract, SubBackward0, input, other, alpha, out)
+    r = _binary(np.subtract, input, other)
+    if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
+        record(SubBackward0(input, other, 1), (input, other), r)
+    return r
+
+
+@method()
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (PyTorch's reversed subtraction; `2 - x` calls it)."""
+    _check_not_bool_sub(input, other)
+    r = _binary(np.subtract, other, _scaled(other, input, alpha) if alpha != 1 or type(alpha) is not int else input)
+    if needs_grad(input, other):
+        if isinstance(other, Tensor):
+            record(RsubBackward0(input, other, alpha), (input, other), r)
+        else:
+            record(RsubBackward1(input, alpha), (input,), r)
+    return r
 
 
 subtract = sub
@@ -183,7 +996,7 @@ def _check_not_bool_sub(a, b):
 
 
 def _rsub(self, other):
-    return sub(other, self)
+    return rsub(self, other)
 
 
 Tensor.__rsub__ = _rsub
@@ -191,7 +1004,13 @@ Tensor.__rsub__ = _rsub
 
 @method("mul", "multiply", "__mul__", "__rmul__")
 def mul(input, other, *, out=None):
-    return _binary(np.multiply, input, other, out)
+    if out is not None:
+        _check_out("mul", out, input, other)
+        return _binary(np.multiply, input, other, out)
+    r = _binary(np.multiply, input, other)
+    if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
+        record(MulBackward0(input, other), (input, other), r)
+    return r
 
 
 multiply = mul
@@ -199,6 +1018,8 @@ multiply = mul
 
 @method("div", "divide", "true_divide", "__truediv__")
 def div(input, other, *, rounding_mode=None, out=None):
+    if out is not None:
+        _check_out("div", out, input, other)
     if rounding_mode is None:
         x, y, dt = _operands(input, other)
         if dt.kind in "biu":
@@ -206,11 +1027,21 @@ def div(input, other, *, rounding_mode=None, out=None):
             x = x.astype(dt) if isinstance(x, np.ndarray) else dt.type(x)
             y = y.astype(dt) if isinstance(y, np.ndarray) else dt.type(y)
         r = wrap(_apply2(np.true_divide, x, y, dt))
-        return finish_out(r, out) if out is not None else r
+        if out is not None:
+            return finish_out(r, out)
+        if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
+            record(DivBackward0(input, other), (input, other), r)
+        return r
     if rounding_mode == "floor":
-        return floor_divide(input, other, out=out)
-    if rounding_mode == "trunc":
-        return _divide_trunc(input, other, out)
+        r = _floor_divide(input, other, out)
+    elif rounding_mode == "trunc":
+        r = _divide_trunc(input, other, out)
+    else:
+        r = None
+    if r is not None:
+        if out is None and needs_grad(input, other):  # piecewise constant: zero gradients
+            record(DivBackward2(input, other), (input, other), r)
+        return r
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                        f"'{rounding_mode}'")
 
@@ -219,7 +1050,7 @@ divide = true_divide = div
 
 
 def _rtruediv(self, other):
-    return div(other, self)
+    return mul(reciprocal(self), other)  # as PyTorch computes `2 / x` (MulBackward0 of ReciprocalBackward0)
 
 
 Tensor.__rtruediv__ = _rtruediv
@@ -246,6 +1077,15 @@ def _divide_trunc(a, b, out):
 
 @method("floor_divide", "__floordiv__")
 def floor_divide(input, other, *, out=None):
+    if out is not None:
+        _check_out("floor_divide", out, input, other)
+    r = _floor_divide(input, other, out)
+    if out is None and needs_grad(input, other):  # `x // 2` has one edge, as PyTorch's Scalar overload
+        record(_not_implemented_node("floor_divide"), (input, other) if isinstance(other, Tensor) else (input,), r)
+    return r
+
+
+def _floor_divide(input, other, out):
     x, y, dt = _operands(input, other)
     if dt.kind == "b":
         raise not_implemented("div_floor_cpu", dt)
@@ -268,7 +1108,21 @@ def remainder(input, other, *, out=None):
     if dt.kind in "bc":
         raise not_implemented("remainder_cpu", dt)
     _check_int_divisor(y, dt)
-    return finish_out(wrap(_apply2(np.remainder, x, y, dt)), out)
+    r = wrap(_apply2(np.remainder, x, y, dt))
+    return _record_mod(RemainderBackward0, RemainderBackward1, "remainder", input, other, r, out)
+
+
+def _record_mod(scalar_node, tensor_node, name, input, other, r, out):
+    """remainder/fmod: gradient 1 for the dividend, -quotient for the divisor."""
+    if out is not None:
+        _check_out(name, out, input, other)
+        return finish_out(r, out)
+    if needs_grad(input, other):
+        if isinstance(other, Tensor):
+            record(tensor_node(input, other), (input, other), r)
+        else:
+            record(scalar_node(input), (input,), r)
+    return r
 
 
 def _rmod(self, other):
@@ -284,11 +1138,26 @@ def fmod(input, other, *, out=None):
     if dt.kind in "bc":
         raise not_implemented("fmod_cpu", dt)
     _check_int_divisor(y, dt)
-    return finish_out(wrap(_apply2(np.fmod, x, y, dt)), out)
+    return _record_mod(FmodBackward0, FmodBackward1, "fmod", input, other, wrap(_apply2(np.fmod, x, y, dt)), out)
 
 
 @method("pow", "__pow__")
 def pow(input, exponent, *, out=None):
+    if out is not None:
+        _check_out("pow", out, input, exponent)
+        return finish_out(_pow(input, exponent), out)
+    r = _pow(input, exponent)
+    if needs_grad(input, exponent):
+        if not isinstance(exponent, Tensor):
+            record(PowBackward0(input, exponent), (input,), r)
+        elif isinstance(input, Tensor):
+            record(PowBackward1(input, exponent, r), (input, exponent), r)
+        else:
+            record(PowBackward2(input, exponent, r), (exponent,), r)
+    return r
+
+
+def _pow(input, exponent, out=None):
     x, y, dt = _operands(input, exponent)
     if dt.kind == "b":
         if type(exponent) is builtins.bool:  # x ** True is x, x ** False is all True
@@ -471,7 +1340,7 @@ def neg(input, *, out=None):
     if x.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
-    return finish_out(wrap(np.asarray(np.negative(x))), out)
+    return _unary_result("neg", NegBackward0, input, wrap(np.asarray(np.negative(x))), out)
 
 
 negative = neg
@@ -489,7 +1358,7 @@ def abs(input, *, out=None):
     x = _data(input, "abs")
     if x.dtype.kind == "b":
         raise not_implemented("abs_cpu", x.dtype)
-    return finish_out(wrap(np.asarray(np.abs(x))), out)
+    return _unary_result("abs", AbsBackward0, input, wrap(np.asarray(np.abs(x))), out)
 
 
 absolute = abs
@@ -507,17 +1376,18 @@ def sign(input, *, out=None):
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                                   "torch.sgn instead.")
     r = x.copy() if x.dtype.kind == "b" else _real_sign(x)
-    return finish_out(wrap(np.asarray(r)), out)
+    return _unary_result("sign", SignBackward0, input, wrap(np.asarray(r)), out)
 
 
 @method()
 def sgn(input, *, out=None):
     x = _data(input, "sgn")
     if x.dtype.kind != "c":
-        return sign(input, out=out)
+        r = x.copy() if x.dtype.kind == "b" else _real_sign(x)
+        return _unary_result("sgn", SgnBackward0, input, wrap(np.asarray(r)), out)
     mag = np.abs(x)
     r = np.where(mag == 0, 0, x / np.where(mag == 0, 1, mag)).astype(x.dtype)
-    return finish_out(wrap(np.asarray(r)), out)
+    return _unary_result("sgn", SgnBackward0, input, wrap(np.asarray(r)), out)
 
 
 @method()
@@ -534,10 +1404,15 @@ def square(input, *, out=None):
     x = _data(input, "square")
     if x.dtype.kind == "b":
         return pow(input, 2, out=out)  # bool ** 2 promotes to int64
-    return finish_out(wrap(np.asarray(np.square(x))), out)
+    if out is not None:
+        _check_out("square", out, input)
+    r = wrap(np.asarray(np.square(x)))
+    if input.requires_grad and _grad_state.enabled:
+        record(PowBackward0(input, 2), (input,), r)  # PyTorch's square is pow(x, 2)
+    return finish_out(r, out)
 
 
-def _rounding(name, ufunc, kernel):
+def _rounding(name, ufunc, kernel, node):
     """floor/ceil/trunc: the identity on integers, refused on bool."""
 
     def fn(input, *, out=None):
@@ -547,16 +1422,16 @@ def _rounding(name, ufunc, kernel):
             return finish_out(wrap(x.copy()), out)
         if kind in "bc":
             raise not_implemented(kernel, x.dtype)
-        return finish_out(wrap(np.asarray(ufunc(x))), out)
+        return _unary_result(name, node, input, wrap(np.asarray(ufunc(x))), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(input, *, out=None) -> Tensor"
     return fn
 
 
-floor = method()(_rounding("floor", np.floor, "floor_vml_cpu"))
-ceil = method()(_rounding("ceil", np.ceil, "ceil_vml_cpu"))
-trunc = method("trunc", "fix")(_rounding("trunc", np.trunc, "trunc_vml_cpu"))
+floor = method()(_rounding("floor", np.floor, "floor_vml_cpu", lambda x, r: FloorBackward0()))
+ceil = method()(_rounding("ceil", np.ceil, "ceil_vml_cpu", lambda x, r: CeilBackward0()))
+trunc = method("trunc", "fix")(_rounding("trunc", np.trunc, "trunc_vml_cpu", lambda x, r: TruncBackward0()))
 fix = trunc
 
 
@@ -569,11 +1444,11 @@ def round(input, *, decimals=0, out=None):
     if kind in "iu":
         return finish_out(wrap(x.copy()), out)
     if decimals == 0:
-        return finish_out(wrap(np.asarray(np.rint(x))), out)
+        return _unary_result("round", lambda i, r: RoundBackward0(), input, wrap(np.asarray(np.rint(x))), out)
     work = _half_to_float(x)
     scale = work.dtype.type(10.0 ** builtins.abs(decimals))
     r = np.rint(work * scale) / scale if decimals > 0 else np.rint(work / scale) * scale
-    return finish_out(wrap(np.asarray(r).astype(x.dtype)), out)
+    return _unary_result("round", lambda i, r: RoundBackward1(), input, wrap(np.asarray(r).astype(x.dtype)), out)
 
 
 @method()
@@ -581,19 +1456,22 @@ def frac(input, *, out=None):
     x = _data(input, "frac")
     if x.dtype.kind not in "f" and x.dtype != _HALF_TYPES[1]:
         raise not_implemented("frac_cpu", x.dtype)
-    return finish_out(wrap(np.asarray(x - np.trunc(x))), out)
+    return _unary_result("frac", lambda i, r: FracBackward0(), input, wrap(np.asarray(x - np.trunc(x))), out)
 
 
 @method()
 def conj(input):
     x = _data(input, "conj")
-    return wrap(np.conj(x)) if x.dtype.kind == "c" else input
+    if x.dtype.kind != "c":
+        return input
+    return _unary_result("conj", lambda i, r: ConjBackward0(), input, wrap(np.conj(x)), None)
 
 
 @method()
 def conj_physical(input, *, out=None):
     x = _data(input, "conj_physical")
-    return finish_out(wrap(np.asarray(np.conj(x)) if x.dtype.kind == "c" else x.copy()), out)
+    r = wrap(np.asarray(np.conj(x)) if x.dtype.kind == "c" else x.copy())
+    return _unary_result("conj_physical", lambda i, r: ConjPhysicalBackward0(), input, r, out)
 
 
 @method()
@@ -607,22 +1485,33 @@ def resolve_neg(input):
 
 
 def real(input):
-    _data(input, "real")
+    x = _data(input, "real")
+    if x.dtype.kind == "c" and input.requires_grad and _grad_state.enabled:
+        return _complex_part(input, 0)
     return input.real
 
 
 def imag(input):
-    _data(input, "imag")
+    x = _data(input, "imag")
+    if x.dtype.kind == "c" and input.requires_grad and _grad_state.enabled:
+        return _complex_part(input, 1)
     return input.imag
+
+
+def _complex_part(input, index):
+    """As PyTorch records it: view_as_real(z).select(-1, index) (SelectBackward0 of ViewAsRealBackward0)."""
+    from .shape import select, view_as_real
+
+    return select(view_as_real(input), -1, index)
 
 
 @method()
 def angle(input, *, out=None):
     x = _data(input, "angle")
     if x.dtype.kind == "c":
-        return finish_out(wrap(np.asarray(np.angle(x))), out)
+        return _unary_result("angle", AngleBackward0, input, wrap(np.asarray(np.angle(x))), out)
     r = float_unary(lambda v: np.where(np.isnan(v), v, np.where(v < 0, v.dtype.type(np.pi), v.dtype.type(0))), x)
-    return finish_out(wrap(r), out)
+    return _unary_result("angle", AngleBackward0, input, wrap(r), out)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -640,12 +1529,28 @@ def float_unary(ufunc, x):
     return np.asarray(ufunc(x))
 
 
-def _math(name, ufunc, complex_ok=True):
+def _unary_result(name, node, input, result, out):
+    """Record a unary op (node(input, result) builds its Node) or write it into `out`."""
+    if out is not None:
+        _check_out(name, out, input)
+        return finish_out(result, out)
+    if input.requires_grad and _grad_state.enabled:
+        record(node(input, result), (input,), result)
+    return result
+
+
+def _math(name, ufunc, node, complex_ok=True):
     def fn(input, *, out=None):
         x = _data(input, name)
         if not complex_ok and x.dtype.kind == "c":
             raise not_implemented(f"{name}_cpu", x.dtype)
-        return finish_out(wrap(float_unary(ufunc, x)), out)
+        r = wrap(float_unary(ufunc, x))
+        if out is None:
+            if input.requires_grad and _grad_state.enabled:
+                record(node(input, r), (input,), r)
+            return r
+        _check_out(name, out, input)
+        return finish_out(r, out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(input, *, out=None) -> Tensor, elementwise."
@@ -670,32 +1575,32 @@ def _sinc(x):
         return np.where(x == 0, x.dtype.type(1), np.sin(px) / px)
 
 
-exp = _math("exp", np.exp)
-exp2 = _math("exp2", np.exp2)
-expm1 = _math("expm1", np.expm1)
-log = _math("log", np.log)
-log2 = _math("log2", np.log2)
-log10 = _math("log10", np.log10)
-log1p = _math("log1p", np.log1p)
-sqrt = _math("sqrt", np.sqrt)
-rsqrt = _math("rsqrt", _rsqrt)
-reciprocal = _math("reciprocal", np.reciprocal)
-sin = _math("sin", np.sin)
-cos = _math("cos", np.cos)
-tan = _math("tan", np.tan)
-asin = _math("asin", np.arcsin)
-acos = _math("acos", np.arccos)
-atan = _math("atan", np.arctan)
-sinh = _math("sinh", np.sinh)
-cosh = _math("cosh", np.cosh)
-tanh = _math("tanh", np.tanh)
-asinh = _math("asinh", np.arcsinh)
-acosh = _math("acosh", np.arccosh)
-atanh = _math("atanh", np.arctanh)
-sigmoid = _math("sigmoid", _sigmoid)
-sinc = _math("sinc", _sinc)
-deg2rad = _math("deg2rad", np.deg2rad, complex_ok=False)
-rad2deg = _math("rad2deg", np.rad2deg, complex_ok=False)
+exp = _math("exp", np.exp, ExpBackward0)
+exp2 = _math("exp2", np.exp2, Exp2Backward0)
+expm1 = _math("expm1", np.expm1, Expm1Backward0)
+log = _math("log", np.log, LogBackward0)
+log2 = _math("log2", np.log2, Log2Backward0)
+log10 = _math("log10", np.log10, Log10Backward0)
+log1p = _math("log1p", np.log1p, Log1PBackward0)
+sqrt = _math("sqrt", np.sqrt, SqrtBackward0)
+rsqrt = _math("rsqrt", _rsqrt, RsqrtBackward0)
+reciprocal = _math("reciprocal", np.reciprocal, ReciprocalBackward0)
+sin = _math("sin", np.sin, SinBackward0)
+cos = _math("cos", np.cos, CosBackward0)
+tan = _math("tan", np.tan, TanBackward0)
+asin = _math("asin", np.arcsin, AsinBackward0)
+acos = _math("acos", np.arccos, AcosBackward0)
+atan = _math("atan", np.arctan, AtanBackward0)
+sinh = _math("sinh", np.sinh, SinhBackward0)
+cosh = _math("cosh", np.cosh, CoshBackward0)
+tanh = _math("tanh", np.tanh, TanhBackward0)
+asinh = _math("asinh", np.arcsinh, AsinhBackward0)
+acosh = _math("acosh", np.arccosh, AcoshBackward0)
+atanh = _math("atanh", np.arctanh, AtanhBackward0)
+sigmoid = _math("sigmoid", _sigmoid, SigmoidBackward0)
+sinc = _math("sinc", _sinc, SincBackward0)
+deg2rad = _math("deg2rad", np.deg2rad, Deg2RadBackward0, complex_ok=False)
+rad2deg = _math("rad2deg", np.rad2deg, Rad2DegBackward0, complex_ok=False)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 for _alias, _fn in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh), ("arccosh", acosh),
                     ("arctanh", atanh)):
@@ -712,7 +1617,7 @@ def logit(input, eps=None, *, out=None):
         with np.errstate(all="ignore"):
             return np.log(v / (1 - v))
 
-    return finish_out(wrap(float_unary(kernel, x)), out)
+    return _unary_result("logit", lambda i, r: LogitBackward0(i, eps), input, wrap(float_unary(kernel, x)), out)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -752,7 +1657,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     r[np.isnan(x)] = nan
     r[np.isposinf(x)] = info.max if posinf is None else posinf
     r[np.isneginf(x)] = info.min if neginf is None else neginf
-    return finish_out(wrap(r), out)
+    return _unary_result("nan_to_num", NanToNumBackward0, input, wrap(r), out)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -770,7 +1675,7 @@ def _float_operands(a, b):
     return x, y, dt
 
 
-def _float_binary(name, ufunc, tensor_other=False, complex_ok=False, int_ok=True):
+def _float_binary(name, ufunc, node, tensor_other=False, complex_ok=False, int_ok=True):
     def fn(input, other, *, out=None):
         if tensor_other:
             _data(input, name)
@@ -783,7 +1688,7 @@ def _float_binary(name, ufunc, tensor_other=False, complex_ok=False, int_ok=True
                 raise not_implemented(f"{name}_cpu", dt)
         if not complex_ok and dt.kind == "c":
             raise not_implemented(f"{name}_cpu", dt)
-        return finish_out(wrap(_apply2(ufunc, x, y, dt)), out)
+        return _binary_result(name, node, input, other, wrap(_apply2(ufunc, x, y, dt)), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(input, other, *, out=None) -> Tensor, elementwise."
@@ -814,15 +1719,31 @@ def _ldexp(x, y):
     return x * np.exp2(y)
 
 
-atan2 = _float_binary("atan2", np.arctan2, tensor_other=True)
+def _binary_result(name, node, input, other, result, out):
+    """Record a binary op (node(input, other, result) builds its Node; a Python-number operand gets no edge,
+    or none at all where PyTorch's overload drops it) or write it into `out`."""
+    if out is not None:
+        _check_out(name, out, input, other)
+        return finish_out(result, out)
+    if needs_grad(input, other):
+        built = node(input, other, result)
+        record(built, (input,) if getattr(built, "single_input", False) else (input, other), result)
+    return result
+
+
+def _copysign_node(input, other, result):
+    return (CopysignBackward0 if isinstance(other, Tensor) else CopysignBackward1)(input, other, result)
+
+
+atan2 = _float_binary("atan2", np.arctan2, Atan2Backward0, tensor_other=True)
 arctan2 = atan2
 Tensor.arctan2 = atan2
-copysign = _float_binary("copysign", np.copysign)
-hypot = _float_binary("hypot", np.hypot, tensor_other=True, int_ok=False)
-logaddexp = _float_binary("logaddexp", _logaddexp, tensor_other=True, int_ok=False)
-logaddexp2 = _float_binary("logaddexp2", _logaddexp2, tensor_other=True, int_ok=False)
-nextafter = _float_binary("nextafter", np.nextafter, tensor_other=True, int_ok=False)
-ldexp = _float_binary("ldexp", _ldexp, tensor_other=True, complex_ok=True)
+copysign = _float_binary("copysign", np.copysign, _copysign_node)
+hypot = _float_binary("hypot", np.hypot, HypotBackward0, tensor_other=True, int_ok=False)
+logaddexp = _float_binary("logaddexp", _logaddexp, LogaddexpBackward0, tensor_other=True, int_ok=False)
+logaddexp2 = _float_binary("logaddexp2", _logaddexp2, Logaddexp2Backward0, tensor_other=True, int_ok=False)
+nextafter = _float_binary("nextafter", np.nextafter, NextafterBackward0, tensor_other=True, int_ok=False)
+ldexp = _float_binary("ldexp", _ldexp, LdexpBackward0, tensor_other=True, complex_ok=True)
 
 
 @method()
@@ -831,7 +1752,18 @@ def xlogy(input, other, *, out=None):
     if dt.kind == "c":
         raise not_implemented("xlogy_cpu", dt)
     x = np.asarray(x, dt) if not isinstance(x, np.ndarray) else x
-    return finish_out(wrap(_apply2(_xlogy, x, y, dt)), out)
+    r = wrap(_apply2(_xlogy, x, y, dt))
+    if out is not None:
+        _check_out("xlogy", out, input, other)
+        return finish_out(r, out)
+    if needs_grad(input, other):
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            record(XlogyBackward0(input, other), (input, other), r)
+        elif isinstance(input, Tensor):
+            record(XlogyBackward2(input, other), (input,), r)
+        else:
+            record(XlogyBackward1(input, other), (other,), r)
+    return r
 
 
 @method()
@@ -841,29 +1773,34 @@ def float_power(input, exponent, *, out=None):
     if out is not None and isinstance(out, Tensor) and out.dtype is not target:
         raise RuntimeError(f"the output given to float_power has dtype {type_label(out._data.dtype)} but the "
                            f"operation's result requires dtype {type_label(target._np)}")
+    if needs_grad(input, exponent):  # PyTorch: pow of the inputs converted to double (ToCopyBackward0)
+        _check_out("float_power", out, input, exponent)
+        x = input.to(target) if isinstance(input, Tensor) else input
+        y = exponent.to(target) if isinstance(exponent, Tensor) else exponent
+        return pow(x, y)
     x = input._data.astype(target._np) if isinstance(input, Tensor) else input
     y = exponent._data.astype(target._np) if isinstance(exponent, Tensor) else exponent
     return finish_out(wrap(_apply2(np.power, x, y, target._np)), out)
 
 
-def _extremum(name, ufunc, complex_message):
+def _extremum(name, ufunc, complex_message, node):
     def fn(input, other, *, out=None):
         _data(input, name)
         _need_tensor(other, name)
         x, y, dt = _operands(input, other)
         if dt.kind == "c":
             raise RuntimeError(complex_message)
-        return finish_out(wrap(_apply2(ufunc, x, y, dt)), out)
+        return _binary_result(name, node, input, other, wrap(_apply2(ufunc, x, y, dt)), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(input, other, *, out=None) -> Tensor, elementwise."
     return method(name)(fn)
 
 
-maximum = _extremum("maximum", np.maximum, "maximum not implemented for complex tensors.")
-minimum = _extremum("minimum", np.minimum, "minimum not implemented for complex tensors.")
-fmax = _extremum("fmax", np.fmax, "fmax not implemented for complex tensors.")
-fmin = _extremum("fmin", np.fmin, "fmin not implemented for complex tensors.")
+maximum = _extremum("maximum", np.maximum, "maximum not implemented for complex tensors.", MaximumBackward0)
+minimum = _extremum("minimum", np.minimum, "minimum not implemented for complex tensors.", MinimumBackward0)
+fmax = _extremum("fmax", np.fmax, "fmax not implemented for complex tensors.", FmaxBackward0)
+fmin = _extremum("fmin", np.fmin, "fmin not implemented for complex tensors.", FminBackward0)
 
 
 def _integer_binary(name, ufunc):
@@ -897,7 +1834,8 @@ def heaviside(input, values, *, out=None):
     def kernel(a, b):
         return np.where(a == 0, b, a > 0).astype(x.dtype)
 
-    return finish_out(wrap(_apply2(kernel, x, v, None)), out)
+    return _binary_result("heaviside", lambda a, b, r: _not_implemented_node("heaviside"), input, values,
+                          wrap(_apply2(kernel, x, v, None)), out)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -954,6 +1892,16 @@ def equal(input, other):
 
 @method("clamp", "clip")
 def clamp(input, min=None, max=None, *, out=None):
+    r = _clamp(input, min, max, out)
+    if out is None and needs_grad(input, min, max):
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            record(ClampBackward0(input, min, max), (input, min, max), r)
+        else:
+            record(ClampBackward1(input, min, max), (input,), r)
+    return r
+
+
+def _clamp(input, min, max, out):
     x = _data(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -979,6 +1927,8 @@ def clamp(input, min=None, max=None, *, out=None):
             r = np.minimum(r, as_operand(max))
     except ValueError:
         raise broadcast_error(x.shape, np.shape(as_operand(min if min is not None else max))) from None
+    if out is not None:
+        _check_out("clamp", out, input, min, max)
     return finish_out(wrap(np.asarray(r).astype(dt, copy=False)), out)
 
 
@@ -987,12 +1937,24 @@ clip = clamp
 
 @method()
 def clamp_min(input, min, *, out=None):
-    return clamp(input, min, None, out=out)
+    r = _clamp(input, min, None, out)
+    if out is None and needs_grad(input, min):
+        if isinstance(min, Tensor):
+            record(ClampMinBackward1(input, min), (input, min), r)
+        else:
+            record(ClampMinBackward0(input, min), (input,), r)
+    return r
 
 
 @method()
 def clamp_max(input, max, *, out=None):
-    return clamp(input, None, max, out=out)
+    r = _clamp(input, None, max, out)
+    if out is None and needs_grad(input, max):
+        if isinstance(max, Tensor):
+            record(ClampMaxBackward1(input, max), (input, max), r)
+        else:
+            record(ClampMaxBackward0(input, max), (input,), r)
+    return r
 
 
 @method()
@@ -1022,8 +1984,16 @@ def lerp(input, end, weight, *, out=None):
         return np.where(np.abs(wa) < 0.5, start + wa * diff, stop - diff * (1 - wa))
 
     shape = broadcast_shapes(a.shape, b.shape, np.shape(w))
-    r = _apply2(kernel, np.broadcast_to(a, shape), np.broadcast_to(b, shape), None)
-    return finish_out(wrap(np.asarray(r).astype(x.dtype)), out)
+    r = wrap(np.asarray(_apply2(kernel, np.broadcast_to(a, shape), np.broadcast_to(b, shape), None)).astype(x.dtype))
+    if out is not None:
+        _check_out("lerp", out, input, end, weight)
+        return finish_out(r, out)
+    if needs_grad(input, end, weight):
+        if isinstance(weight, Tensor):
+            record(LerpBackward1(input, end, weight), (input, end, weight), r)
+        else:
+            record(LerpBackward0(input, end, weight), (input, end), r)
+    return r
 
 
 def _addc(name, ufunc, input, tensor1, tensor2, value, out):
@@ -1049,7 +2019,14 @@ def _addc(name, ufunc, input, tensor1, tensor2, value, out):
     except ValueError:
         broadcast_shapes(a.shape, b.shape, c.shape)
         raise
-    return finish_out(wrap(np.asarray(r).astype(dt, copy=False)), out)
+    r = wrap(np.asarray(r).astype(dt, copy=False))
+    if out is not None:
+        _check_out(name, out, input, tensor1, tensor2)
+        return finish_out(r, out)
+    if needs_grad(input, tensor1, tensor2):
+        node = AddcmulBackward0 if name == "addcmul" else AddcdivBackward0
+        record(node(input, tensor1, tensor2, value), (input, tensor1, tensor2), r)
+    return r
 
 
 @method()
@@ -1066,6 +2043,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 # special functions (kernels in special.py)
 
 from .special import digamma, erf, erfc, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
+from .special import polygamma_inplace_result as _polygamma_inplace_result  # noqa: E402
 
 # -------------------------------------------------------------------------------------------------------
 # in-place variants: one generic writer, made from each out-of-place function
@@ -1088,8 +2066,31 @@ def _write_into(self, res):
     return self
 
 
+def _grad_inplace(self, compute, others):
+    """An in-place op that autograd records: computed out of place from prepare_inplace's stand-in (which refuses
+    leaves that require grad), then written into self, which takes over the result's history."""
+    src = prepare_inplace(self, *others)
+    result = compute(src)
+    res = result._data
+    if res.dtype != self._data.dtype and not _dtype.can_cast(from_numpy_dtype(res.dtype),
+                                                              from_numpy_dtype(self._data.dtype)):
+        raise RuntimeError(f"result type {type_label(res.dtype)} can't be cast to the desired output type "
+                           f"{type_label(self._data.dtype)}")
+    commit_inplace(self, result)
+    base, node = self._base, result.grad_fn
+    if node is not None and base is not None and not base.requires_grad and self.grad_fn is node:
+        # a value that requires grad written into a view of a tensor that does not: PyTorch gives the base
+        # a CopySlices history too (commit_inplace leaves this case out)
+        from ._common import _rebase_view
+
+        _rebase_view(self, base, node)
+    return self
+
+
 def _inplace(fn, name):
     def fn_(self, *args, **kwargs):
+        if _grad_state.enabled and (self.requires_grad or needs_grad(*args, *kwargs.values())):
+            return _grad_inplace(self, lambda src: fn(src, *args, **kwargs), (*args, *kwargs.values()))
         return _write_into(self, fn(self, *args, **kwargs)._data)
 
     fn_.__name__ = fn_.__qualname__ = name
@@ -1102,6 +2103,8 @@ def _inplace_ufunc(fn, ufunc, name, kinds):
     (the common case), and otherwise falls back to the generic path and its checks."""
 
     def fn_(self, other, **kwargs):
+        if (self.requires_grad or getattr(other, "requires_grad", False)) and _grad_state.enabled:
+            return _grad_inplace(self, lambda src: fn(src, other, **kwargs), (other,))
         dst = self._data
         if not kwargs and dst.dtype.kind in kinds and dst.dtype not in _HALF_TYPES:
             x, y, dt = _operands(self, other)
@@ -1125,10 +2128,14 @@ def _float_power_(self, exponent):
     if self._data.dtype != target._np:
         raise RuntimeError(f"the base given to float_power_ has dtype {type_label(self._data.dtype)} but the "
                            f"operation's result requires dtype {type_label(target._np)}")
+    if needs_grad(self, exponent):
+        return _grad_inplace(self, lambda src: float_power(src, exponent), (exponent,))
     return _write_into(self, float_power(self, exponent)._data)
 
 
 def _polygamma_(self, n):
+    if needs_grad(self):
+        return _grad_inplace(self, lambda src: _polygamma_inplace_result(n, src), ())
     return _write_into(self, polygamma(n, self)._data)
 
 
@@ -1158,6 +2165,21 @@ for _name in _INPLACE_NAMES:
 Tensor.float_power_ = _float_power_
 Tensor.polygamma_ = _polygamma_
 
+# relu lives with the activations (ops/activation.py, nn.functional's); torch.relu, Tensor.relu and relu_ are
+# these thin entries (imported last: activation may import from this module)
+from .activation import relu as _activation_relu  # noqa: E402
+from .activation import relu_ as _activation_relu_  # noqa: E402
+
+
+@method()
+def relu(input):
+    return _activation_relu(input)
+
+
+@method()
+def relu_(input):
+    return _activation_relu_(input)
+
 for _dunder, _name in (("__iadd__", "add_"), ("__isub__", "sub_"), ("__imul__", "mul_"), ("__itruediv__", "div_"),
                        ("__ifloordiv__", "floor_divide_"), ("__imod__", "remainder_"), ("__ipow__", "pow_"),
                        ("__iand__", "bitwise_and_"), ("__ior__", "bitwise_or_"), ("__ixor__", "bitwise_xor_"),
@@ -1179,5 +2201,5 @@ __all__ += [
     "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0",
     "floor", "ceil", "trunc", "fix", "frac", "round", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "addcmul",
     "addcdiv", "nan_to_num", "isnan", "isinf", "isposinf", "isneginf", "isfinite", "isreal", "heaviside", "gcd",
-    "lcm", "angle", "conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "imag",
+    "lcm", "angle", "conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "imag", "rsub", "relu", "relu_",
 ]
