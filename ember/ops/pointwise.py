@@ -1562,11 +1562,12 @@ def _rsqrt(x):
 
 
 def _sigmoid(x):
-    if x.dtype.kind == "c":
-        return 1 / (1 + np.exp(-x))
-    # exp of the negative magnitude never overflows: sigmoid(x) = 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # 1 / (1 + e^-x) as PyTorch computes it (e^-x overflowing to inf gives exactly 0, as in PyTorch), in one
+    # buffer: each step writes over the previous temporary
+    out = np.negative(x, out=np.empty(x.shape, x.dtype))  # an explicit buffer: 0-d inputs give arrays too
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def _sinc(x):
