@@ -65,7 +65,7 @@ from . import autograd, linalg, random, special
 
 # Imported on first use (PEP 562), so `import ember` stays fast: the layers, optimizers, data tools and
 # the nn.functional names torch also exposes at its top level.
-_LAZY_MODULES = {"nn", "optim", "utils", "testing"}
+_LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization"}
 _LAZY_FUNCTIONAL = {
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
     "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -77,9 +77,16 @@ _LAZY_FUNCTIONAL = {
 }
 
 
+_LAZY_SERIALIZATION = {"save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals"}
+
+
 def __getattr__(name):
     import importlib
 
+    if name in _LAZY_SERIALIZATION:
+        value = getattr(importlib.import_module(".serialization", __name__), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_MODULES:
         return importlib.import_module("." + name, __name__)
     if name in _LAZY_FUNCTIONAL:
@@ -90,7 +97,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL)
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL | _LAZY_SERIALIZATION)
 
 
 from .autograd.grad_mode import (

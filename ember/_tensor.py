@@ -46,7 +46,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_base", "_version_counter", "_hooks",
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_base", "_version_counter", "_hooks",
                  "_retains_grad", "__dict__", "__weakref__")
 
     # ------------------------------------------------------------------------------------------------
@@ -193,8 +193,46 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+            raise TypeError(f"data must be a Tensor, not {builtins.type(value).__name__}")
+        old = self._data
         self._data = value._data
+        if old.shape != value._data.shape or old.dtype != value._data.dtype:
+            # PyTorch drops the leaf's gradient sink when the metadata changes (a new one is made on demand)
+            self.__dict__.pop("_grad_accumulator", None)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{builtins.type(value).__name__}")
+            arr, mine = value._data, self._data
+            if arr.dtype != mine.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_TYPEMETA_NAMES[value.dtype._name]}' to a tensor "
+                    f"with grad_dtype '{_SCALAR_NAMES[self.dtype._name]}'. "
+                    "The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                    "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+                    "systems that assume they match.")
+            if arr.shape != mine.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(arr.shape)}' to a tensor of size "
+                                   f"'{list(mine.shape)}'. Please ensure that the gradient and the tensor are the same "
+                                   "size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def output_nr(self):
+        """Which output of its grad_fn this tensor is (multi-output ops: unbind, split, max(dim), ...)."""
+        return self.__dict__.get("_output_nr", 0)
 
     def _is_view(self):
         return self._base is not None
@@ -310,7 +348,12 @@ class Tensor:
         if device is not None:
             check_device(device)
         if dtype is None or dtype._np == self._data.dtype:
-            return _wrap(self._data.copy(order="K")) if copy else self
+            if not copy:
+                return self
+            out = _wrap(self._data.copy(order="K"))
+            if self.requires_grad and _grad_state.enabled:
+                record(ToCopyBackward0(self._data.dtype), (self,), out)
+            return out
         return _cast(self, dtype)
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
@@ -381,7 +424,10 @@ class Tensor:
     def clone(self, *, memory_format=None):
         # preserve_format (the default) keeps a dense tensor's stride order, as NumPy's order="K" does
         contiguous = memory_format is not None and str(memory_format) == "torch.contiguous_format"
-        return _wrap(self._data.copy(order="C" if contiguous else "K"))
+        out = _wrap(self._data.copy(order="C" if contiguous else "K"))
+        if self.requires_grad and _grad_state.enabled:
+            record(CloneBackward0(), (self,), out)
+        return out
 
     def detach(self):
         out = _wrap(self._data)
@@ -430,7 +476,50 @@ class Tensor:
             src_arr = src_arr.real
         if 0 in dst.strides and dst.size > 1 and any(st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides)):
             raise _overlap_error()
+        if _grad_state.enabled and (self.requires_grad or getattr(src, "requires_grad", False)):
+            _check_inplace(self)
+            result = _wrap(np.empty(dst.shape, dst.dtype))
+            np.copyto(result._data, src_arr, casting="unsafe")
+            record(CopyBackwards(src), (self, src), result)
+            return _commit_inplace(self, result)
         np.copyto(dst, src_arr, casting="unsafe")
+        self._bump_version()
+        return self
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        if self.requires_grad and _grad_state.enabled:
+            _check_inplace(self)
+            result = _wrap(np.zeros(self._data.shape, self._data.dtype))
+            record(ZeroBackward0(), (self,), result)
+            return _commit_inplace(self, result)
+        _writeable(self._data)[...] = 0
+        self._bump_version()
+        return self
+
+    def fill_(self, value):
+        """Fill with one value (a number or a 0-dim tensor), in place."""
+        from .ops.indexing import _fill_value
+
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+        elif not isinstance(value, (builtins.bool, builtins.int, builtins.float, builtins.complex, np.generic)):
+            raise TypeError(f"fill_() received an invalid combination of arguments - got "
+                            f"({builtins.type(value).__name__}), but expected one of:\n * (Tensor value)\n * (Number "
+                            "value)\n")
+        fill = _fill_value(value, self._data.dtype, "fill_")
+        value_grad = isinstance(value, Tensor) and value.requires_grad
+        if _grad_state.enabled and (self.requires_grad or value_grad):
+            _check_inplace(self)
+            result = _wrap(np.full(self._data.shape, fill, self._data.dtype))
+            if isinstance(value, Tensor):
+                record(FillBackward3(value.dtype), (self, value), result)
+            else:
+                record(FillBackward2(), (self,), result)
+            return _commit_inplace(self, result)
+        _writeable(self._data)[...] = fill
         self._bump_version()
         return self
 
@@ -439,7 +528,15 @@ class Tensor:
 
     @property
     def T(self):
-        return self.permute(*range(self._data.ndim - 1, -1, -1))
+        ndim = self._data.ndim
+        if ndim != 2:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+                          if ndim == 0 else
+                          "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
+        return self.permute(*range(ndim - 1, -1, -1))
 
     @property
     def mT(self):
@@ -473,6 +570,8 @@ class Tensor:
         if ndim == 1:
             raise RuntimeError(f"{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
         if arr.dtype.kind == "c":  # PyTorch returns a lazily conjugated view; ember materialises the conjugate
+            if self.requires_grad and _grad_state.enabled:
+                return (self.transpose(-2, -1) if ndim else self).conj()
             return _wrap(np.conj(np.swapaxes(arr, -2, -1)) if ndim else np.conj(arr))
         return self.transpose(-2, -1) if ndim else self
 
@@ -480,6 +579,10 @@ class Tensor:
     def real(self):
         if not self.is_complex():
             return self
+        if self.requires_grad and _grad_state.enabled:  # PyTorch's graph: view_as_real, then select
+            from .ops.shape import select, view_as_real
+
+            return select(view_as_real(self), -1, 0)
         return _view_of(self, self._data.real)
 
     @real.setter
@@ -490,6 +593,10 @@ class Tensor:
     def imag(self):
         if not self.is_complex():
             raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        if self.requires_grad and _grad_state.enabled:
+            from .ops.shape import select, view_as_real
+
+            return select(view_as_real(self), -1, 1)
         return _view_of(self, self._data.imag)
 
     @imag.setter
@@ -506,7 +613,7 @@ def _wrap(arr, requires_grad=False):
     t = _new(Tensor)
     t._data = arr
     t.requires_grad = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._base = None
     t._version_counter = None
@@ -520,7 +627,7 @@ def _wrap_as(cls, arr, requires_grad=False):
     t = _new(cls)
     t._data = arr
     t.requires_grad = requires_grad
-    t.grad = t.grad_fn = t._base = t._version_counter = t._hooks = None
+    t._grad = t.grad_fn = t._base = t._version_counter = t._hooks = None
     t._retains_grad = False
     return t
 
@@ -564,7 +671,10 @@ def _cast(t, dtype):
     arr = t._data
     if arr.dtype.kind == "c" and dtype._category < 3:
         arr = arr.real  # PyTorch discards the imaginary part (with a warning) when casting complex to real
-    return _wrap(arr.astype(dtype._np))
+    out = _wrap(arr.astype(dtype._np))
+    if t.requires_grad and _grad_state.enabled and (out.is_floating_point() or out.is_complex()):
+        record(ToCopyBackward0(t._data.dtype), (t,), out)
+    return out
 
 
 def _wrap_dim(dim, ndim):
@@ -629,3 +739,134 @@ _TYPE_NAMES = {
     _dtype.complex128: "torch.ComplexDoubleTensor",
 }
 _TYPE_BY_NAME = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+# names PyTorch's messages use for dtypes: C++ type names (caffe2::TypeMeta) and ScalarType names
+_TYPEMETA_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>", "int64": "long int", "int32": "int",
+    "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+}
+_SCALAR_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble", "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def _writeable(arr):
+    """arr itself, or for a read-only expanded view (PyTorch lets fill_/zero_ write through one) a writeable
+    view of the same memory."""
+    if arr.flags.writeable:
+        return arr
+    owner = arr
+    while isinstance(owner.base, np.ndarray) and not owner.flags.writeable:
+        owner = owner.base
+    if not owner.flags.writeable:
+        raise ValueError("assignment destination is read-only")
+    from .ops.shape import _strided
+
+    return _strided(owner, arr.shape, arr.strides, offset=_ptr(arr) - _ptr(owner))
+
+
+def _ptr(arr):
+    return arr.__array_interface__["data"][0]
+
+
+# -------------------------------------------------------------------------------------------------------
+# autograd of the methods above (imported here, after Tensor exists: the autograd package imports Tensor)
+
+from .autograd.grad_mode import state as _grad_state  # noqa: E402
+from .autograd.graph import Node, record  # noqa: E402
+
+
+class CloneBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+class ToCopyBackward0(Node):
+    def __init__(self, np_dtype):
+        self.np_dtype = np_dtype
+
+    def backward(self, grad):
+        if grad._data.dtype.kind == "c" and self.np_dtype.kind != "c":
+            grad = grad.real
+        if grad._data.dtype == self.np_dtype:
+            return grad
+        return grad.to(from_numpy_dtype(self.np_dtype))
+
+
+def _sum_to(grad, shape):
+    """Undo the broadcast of a copy_/fill_ source (sum_to_shape, imported late: ops import this module)."""
+    from .ops._common import sum_to_shape
+
+    return sum_to_shape(grad, shape)
+
+
+def _to_dtype(grad, dtype):
+    if grad._data.dtype.kind == "c" and dtype._np.kind != "c":
+        grad = grad.real
+    return grad if grad._data.dtype == dtype._np else grad.to(dtype)
+
+
+class CopyBackwards(Node):
+    """copy_: the old values of self are overwritten (zero gradient); src takes the gradient, summed over what
+    was broadcast and cast back to its dtype."""
+
+    def __init__(self, src):
+        self.src_shape = src._data.shape if isinstance(src, Tensor) else ()
+        self.src_dtype = src.dtype if isinstance(src, Tensor) else None
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = _wrap(np.zeros(grad._data.shape, grad._data.dtype)) if needs[0] else None
+        grad_src = _to_dtype(_sum_to(grad, self.src_shape), self.src_dtype) if needs[1] else None
+        return grad_self, grad_src
+
+
+class ZeroBackward0(Node):
+    def backward(self, grad):
+        return _wrap(np.zeros(grad._data.shape, grad._data.dtype))
+
+
+class FillBackward2(Node):
+    """fill_(number)."""
+
+    def backward(self, grad):
+        return _wrap(np.zeros(grad._data.shape, grad._data.dtype))
+
+
+class FillBackward3(Node):
+    """fill_(0-dim tensor): the value takes the sum of the gradient."""
+
+    def __init__(self, value_dtype):
+        self.value_dtype = value_dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        grad_self = _wrap(np.zeros(grad._data.shape, grad._data.dtype)) if needs[0] else None
+        grad_value = _to_dtype(grad.sum(), self.value_dtype) if needs[1] else None
+        return grad_self, grad_value
+
+
+def _check_inplace(t):
+    """PyTorch's refusals of in-place writes into leaves that require grad and into views of them."""
+    base = t._base
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _commit_inplace(t, result):
+    """ops._common.commit_inplace, plus a case it leaves out: a value that requires grad written into a view
+    whose base does not (PyTorch then gives the base a CopySlices history too)."""
+    from .ops._common import _rebase_view, commit_inplace
+
+    commit_inplace(t, result)
+    base = t._base
+    node = result.grad_fn
+    if node is not None and base is not None and not base.requires_grad and t.grad_fn is node:
+        _rebase_view(t, base, node)
+    return t

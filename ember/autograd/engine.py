@@ -22,7 +22,7 @@ def _collect(roots):
     """Every node reachable from the roots, with how many edges point at it (its dependency count)."""
     deps = {}
     seen = set(roots)
-    stack = list(roots)
+    stack = list(seen)  # several roots may be outputs of one node: walk each node once
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:

@@ -13,13 +13,14 @@ import warnings
 from .. import _dtype
 from .._backend import np
 from .._device import as_device, check_device
-from .._tensor import Size, _wrap
-from ._common import Tensor, finish_out, from_numpy_dtype, method
+from .._tensor import FillBackward3, Size, _wrap
+from ..autograd.grad_mode import no_grad
+from ._common import Node, Tensor, finish_out, from_numpy_dtype, method, needs_grad, record
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "arange", "range", "linspace", "logspace", "eye", "empty_strided", "scalar_tensor",
-    "complex", "polar", "frombuffer",
+    "complex", "polar", "frombuffer", "fill", "fill_", "zero_",
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor", "CharTensor", "ShortTensor",
     "IntTensor", "LongTensor", "BoolTensor",
 ]
@@ -427,6 +428,39 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if dtype is None and out is None:
         dtype = _fill_dtype(fill_value)
     return _filled(fill_value, (size,), out, dtype, device, requires_grad, "full")
+
+
+def fill_(input, value):
+    return input.fill_(value)
+
+
+def zero_(input):
+    return input.zero_()
+
+
+class FillBackward0(Node):
+    """fill(input, number): nothing of input's values reaches the result."""
+
+    def backward(self, grad):
+        return _wrap(np.zeros(grad._data.shape, grad._data.dtype))
+
+
+class FillBackward1(FillBackward3):
+    """fill(input, 0-dim tensor): the value takes the sum of the gradient."""
+
+
+def fill(input, value):
+    """A new tensor shaped and typed as `input`, filled with `value` (a number or a 0-dim tensor)."""
+    out = _wrap(np.empty(input._data.shape, input._data.dtype))
+    with no_grad():
+        out.fill_(value)
+    value_grad = isinstance(value, Tensor) and value.requires_grad
+    if needs_grad(input) or (value_grad and needs_grad(value)):
+        if isinstance(value, Tensor):
+            record(FillBackward1(value.dtype), (input, value), out)
+        else:
+            record(FillBackward0(), (input,), out)
+    return out
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):

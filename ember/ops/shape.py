@@ -12,8 +12,9 @@ import warnings
 
 from .. import _dtype
 from .._backend import np
-from .._tensor import Size, _contiguous_strides
-from ._common import Tensor, finish_out, method, view_of, wrap, wrap_dim, wrap_dims
+from .._tensor import CloneBackward0, Size, _contiguous_strides
+from ..autograd.grad_mode import state as _grad
+from ._common import Node, Tensor, finish_out, method, record, sum_to_shape, view_of, wrap, wrap_dim, wrap_dims
 from ._common import broadcast_shapes as _broadcast_shapes
 
 __all__ = [
@@ -26,6 +27,322 @@ __all__ = [
 ]
 
 _as_strided = np.lib.stride_tricks.as_strided
+
+
+# -------------------------------------------------------------------------------------------------------
+# backward nodes
+#
+# Each view op records the node PyTorch records (same class name), only when grad mode is on and the input
+# requires grad: the check `input.requires_grad and _grad.enabled` costs nothing measurable otherwise.
+# Backward formulas use ember's own ops, so create_graph=True records them again.
+
+
+def _zeros_like_shape(shape, grad):
+    return wrap(np.zeros(shape, grad._data.dtype))
+
+
+class _ReshapeBackward(Node):
+    """A view or copy with another shape: the gradient takes the input's shape back."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def backward(self, grad):
+        return reshape(grad, self.shape)
+
+
+class ViewBackward0(_ReshapeBackward):
+    pass
+
+
+class ReshapeAliasBackward0(_ReshapeBackward):
+    pass
+
+
+class UnsafeViewBackward0(_ReshapeBackward):
+    pass
+
+
+class SqueezeBackward0(_ReshapeBackward):  # squeeze()
+    pass
+
+
+class SqueezeBackward1(_ReshapeBackward):  # squeeze(dim)
+    pass
+
+
+class SqueezeBackward2(_ReshapeBackward):  # squeeze(dims)
+    pass
+
+
+class UnsqueezeBackward0(Node):
+    def __init__(self, dim):
+        self.dim = dim
+
+    def backward(self, grad):
+        return squeeze(grad, self.dim)
+
+
+class PermuteBackward0(Node):
+    def __init__(self, dims):
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        self.inverse = tuple(inverse)
+
+    def backward(self, grad):
+        return permute(grad, self.inverse)
+
+
+class TransposeBackward0(Node):
+    def __init__(self, dim0, dim1):
+        self.dim0, self.dim1 = dim0, dim1
+
+    def backward(self, grad):
+        return transpose(grad, self.dim0, self.dim1)
+
+
+class TBackward0(Node):
+    def backward(self, grad):
+        return t(grad)
+
+
+class ExpandBackward0(Node):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def backward(self, grad):
+        return sum_to_shape(grad, self.shape)
+
+
+class _EmbedBackward(Node):
+    """The backward of a view's backward (zeros with the gradient written in): take the same view again."""
+
+    def __init__(self, take):
+        self.take = take
+
+    def backward(self, grad):
+        return self.take(grad)
+
+
+class SelectBackwardBackward0(_EmbedBackward):
+    pass
+
+
+class SliceBackwardBackward0(_EmbedBackward):
+    pass
+
+
+class DiagonalBackwardBackward0(_EmbedBackward):
+    pass
+
+
+class UnfoldBackwardBackward0(_EmbedBackward):
+    pass
+
+
+def _embed(grad, shape, take, node_cls, accumulate_last=False):
+    """zeros(shape) with `grad` written into the view `take` makes of it (added up along the last dim of the
+    view when its elements overlap, as unfold's windows do). Recorded as node_cls, whose backward takes the
+    view of the incoming gradient."""
+    out = _zeros_like_shape(shape, grad)
+    region = take(out)._data
+    if accumulate_last:
+        src = grad._data
+        for j in builtins.range(region.shape[-1]):
+            region[..., j] += src[..., j]
+    else:
+        region[...] = grad._data
+    if grad.requires_grad and _grad.enabled:
+        record(node_cls(take), (grad,), out)
+    return out
+
+
+class SelectBackward0(Node):
+    def __init__(self, shape, dim, index):
+        self.shape, self.dim, self.index = shape, dim, index
+
+    def backward(self, grad):
+        dim, index = self.dim, self.index
+        return _embed(grad, self.shape, lambda g: select(g, dim, index), SelectBackwardBackward0)
+
+
+class SliceBackward0(Node):
+    def __init__(self, shape, dim, start, stop):
+        self.shape, self.dim, self.start, self.stop = shape, dim, start, stop
+
+    def backward(self, grad):
+        dim, start, stop = self.dim, self.start, self.stop
+        return _embed(grad, self.shape, lambda g: _slice(g, dim, start, stop), SliceBackwardBackward0)
+
+
+class DiagonalBackward0(Node):
+    def __init__(self, shape, offset, dim1, dim2):
+        self.shape, self.args = shape, (offset, dim1, dim2)
+
+    def backward(self, grad):
+        args = self.args
+        return _embed(grad, self.shape, lambda g: diagonal(g, *args), DiagonalBackwardBackward0)
+
+
+class UnfoldBackward0(Node):
+    def __init__(self, shape, dim, size, step):
+        self.shape, self.args = shape, (dim, size, step)
+
+    def backward(self, grad):
+        args = self.args
+        return _embed(grad, self.shape, lambda g: unfold(g, *args), UnfoldBackwardBackward0,
+                      accumulate_last=args[2] < args[1])
+
+
+class UnbindBackward0(Node):
+    """Several outputs: the gradients present are stacked back, zeros standing in for the others."""
+
+    def __init__(self, dim, piece_shape):
+        self.dim, self.piece_shape = dim, piece_shape
+
+    def backward(self, *grads):
+        ref = next(g for g in grads if g is not None)
+        return stack([_zeros_like_shape(self.piece_shape, ref) if g is None else g for g in grads], self.dim)
+
+
+class _SplitBackward(Node):
+    def __init__(self, dim, shape, sizes):
+        self.dim, self.shape, self.sizes = dim, shape, sizes
+
+    def backward(self, *grads):
+        ref = next(g for g in grads if g is not None)
+        dim, shape = self.dim, self.shape
+        parts = [g if g is not None else _zeros_like_shape(shape[:dim] + (n,) + shape[dim + 1:], ref)
+                 for g, n in zip(grads, self.sizes)]
+        if len(parts) == 1:
+            return parts[0]
+        return cat(parts, dim)
+
+
+class SplitBackward0(_SplitBackward):
+    pass
+
+
+class SplitWithSizesBackward0(_SplitBackward):
+    pass
+
+
+class AsStridedBackward0(Node):
+    """as_strided: both geometries as element positions in the storage. The gradient is added up per storage
+    element, divided among the input's elements that share one (an expanded input), and read back at the
+    input's positions."""
+
+    def __init__(self, in_positions, out_positions, extent):
+        counts = np.bincount(in_positions.reshape(-1), minlength=extent) if in_positions.size else None
+        if counts is not None and counts.max() <= 1:
+            counts = None
+        self.map = (out_positions, in_positions, extent, counts)
+
+    def backward(self, grad):
+        return _storage_map(grad, *self.map)
+
+
+class AsStridedScatterBackward0(Node):
+    """The transpose of an as_strided backward (for create_graph)."""
+
+    def __init__(self, storage_map):
+        self.map = storage_map
+
+    def backward(self, grad):
+        return _storage_map(grad, *self.map)
+
+
+def _storage_map(grad, src_positions, dst_positions, extent, counts):
+    """grad (whose elements sit at src_positions) added into a storage of `extent` elements, divided by
+    `counts` if given, then read at dst_positions. Recorded with the transposed map as its backward."""
+    storage = np.zeros(extent, grad._data.dtype)
+    np.add.at(storage, src_positions.reshape(-1), grad._data.reshape(-1))
+    if counts is not None:
+        storage /= np.maximum(counts, 1)
+    out = wrap(storage[dst_positions])
+    if grad.requires_grad and _grad.enabled:
+        record(AsStridedScatterBackward0((dst_positions, src_positions, extent, counts)), (grad,), out)
+    return out
+
+
+def _positions(shape, strides, offset):
+    """Storage positions (in elements) of every element of a strided geometry, as an int64 array of `shape`."""
+    pos = np.full(shape, offset, np.int64)
+    for d, (n, st) in enumerate(zip(shape, strides)):
+        pos += (np.arange(n, dtype=np.int64) * st).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return pos
+
+
+class ViewAsRealBackward0(Node):
+    def backward(self, grad):
+        try:
+            return view_as_complex(grad)
+        except RuntimeError:  # a gradient with view_as_complex's forbidden strides: a contiguous copy
+            return view_as_complex(grad.clone(memory_format=_CONTIGUOUS))
+
+
+class ViewAsComplexBackward0(Node):
+    def backward(self, grad):
+        return view_as_real(grad)
+
+
+class CatBackward0(Node):
+    def __init__(self, dim, pieces):
+        self.dim, self.pieces = dim, pieces  # per input: (start, stop) along dim or None if skipped, shape, dtype
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        dim = self.dim
+        out = []
+        for need, (bounds, shape, dtype) in zip(needs, self.pieces):
+            if not need:
+                out.append(None)
+                continue
+            g = _zeros_like_shape(shape, grad) if bounds is None else _slice(grad, dim, *bounds)
+            out.append(g if g._data.dtype == dtype._np else g.to(dtype))
+        return tuple(out)
+
+
+class StackBackward0(Node):
+    def __init__(self, dim, dtypes):
+        self.dim, self.dtypes = dim, dtypes
+
+    def backward(self, grad):
+        out = []
+        for i, (need, dtype) in enumerate(zip(self.needs_input_grad, self.dtypes)):
+            if need:
+                g = select(grad, self.dim, i)
+                out.append(g if g._data.dtype == dtype._np else g.to(dtype))
+            else:
+                out.append(None)
+        return tuple(out)
+
+
+class RepeatBackward0(Node):
+    def __init__(self, shape, repeats):
+        self.shape, self.repeats = shape, repeats
+
+    def backward(self, grad):
+        shape, repeats = self.shape, self.repeats
+        lead = len(repeats) - len(shape)
+        if lead:
+            grad = grad.sum(tuple(builtins.range(lead)))
+        split_shape, summed = [], []
+        for r, n in zip(repeats[lead:], shape):
+            if r != 1:  # the repeated dim r*n as (r, n), summed over r
+                summed.append(len(split_shape))
+                split_shape.append(r)
+            split_shape.append(n)
+        if summed:
+            grad = reshape(grad, tuple(split_shape)).sum(tuple(summed))
+        return grad
+
+
+def _record_view(node, input, out):
+    """record() for the view ops (one input, one output)."""
+    record(node, (input,), out)
+    return out
 
 
 def _data_ptr(arr):
@@ -68,6 +385,14 @@ def _dim_slice(input, dim, start, stop):
     except ValueError:
         out = arr[(slice(None),) * dim + (slice(0, 0),)]
     return view_of(input, out)
+
+
+def _slice(input, dim, start, stop):
+    """_dim_slice recorded as PyTorch's SliceBackward0 (narrow, tensor_split, slicing in backward formulas)."""
+    out = _dim_slice(input, dim, start, stop)
+    if input.requires_grad and _grad.enabled:
+        record(SliceBackward0(input._data.shape, dim, start, stop), (input,), out)
+    return out
 
 
 def _byte_strides(arr):
@@ -193,7 +518,10 @@ def view(self, *shape, dtype=None):
     out = _view_array(arr, shape)
     if out is None:
         raise RuntimeError(_VIEW_ERROR)
-    return view_of(self, out)
+    out = view_of(self, out)
+    if self.requires_grad and _grad.enabled:
+        record(ViewBackward0(arr.shape), (self,), out)
+    return out
 
 
 def _view_dtype(self, dtype):
@@ -223,9 +551,22 @@ def reshape(input, *shape):
     arr = input._data
     shape = infer_size(_shape_args(shape, "reshape"), arr.size)
     out = _view_array(arr, shape)
+    if input.requires_grad and _grad.enabled:
+        return _reshape_recorded(input, arr, shape, out)
     if out is None:
         return wrap(np.ascontiguousarray(arr).reshape(shape))
     return view_of(input, out)
+
+
+def _reshape_recorded(input, arr, shape, out):
+    """PyTorch's graph for reshape: ViewBackward0 for a contiguous input, ReshapeAliasBackward0 for a viewable
+    non-contiguous one, and CloneBackward0 then UnsafeViewBackward0 when it must copy."""
+    if out is not None:
+        node = ViewBackward0(arr.shape) if arr.flags.c_contiguous else ReshapeAliasBackward0(arr.shape)
+        return _record_view(node, input, view_of(input, out))
+    copied = wrap(np.ascontiguousarray(arr))
+    record(CloneBackward0(), (input,), copied)
+    return _record_view(UnsafeViewBackward0(arr.shape), copied, wrap(copied._data.reshape(shape)))
 
 
 @method()
@@ -237,7 +578,10 @@ def reshape_as(self, other):
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
-    return wrap(np.ascontiguousarray(self._data))
+    out = wrap(np.ascontiguousarray(self._data))
+    if self.requires_grad and _grad.enabled:
+        record(CloneBackward0(), (self,), out)
+    return out
 
 
 @method()
@@ -283,7 +627,10 @@ def unsqueeze(input, dim):
     # PyTorch gives the new dim the stride size*stride of the dim it precedes (1 at the end)
     strides = _byte_strides(arr)
     new_stride = arr.shape[dim] * strides[dim] if dim < ndim else arr.itemsize
-    return view_of(input, _strided(arr, shape, strides[:dim] + (new_stride,) + strides[dim:]))
+    out = view_of(input, _strided(arr, shape, strides[:dim] + (new_stride,) + strides[dim:]))
+    if input.requires_grad and _grad.enabled:
+        record(UnsqueezeBackward0(dim), (input,), out)
+    return out
 
 
 @method()
@@ -296,7 +643,11 @@ def squeeze(input, dim=None):
         axes = ()
     else:
         axes = tuple(d for d in wrap_dims(dim, arr.ndim) if arr.shape[d] == 1)
-    return view_of(input, arr.squeeze(axes) if axes else arr[...])
+    out = view_of(input, arr.squeeze(axes) if axes else arr[...])
+    if input.requires_grad and _grad.enabled:
+        node = SqueezeBackward0 if dim is None else SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
+        record(node(arr.shape), (input,), out)
+    return out
 
 
 @method()
@@ -310,13 +661,20 @@ def permute(input, *dims):
     wrapped = tuple(wrap_dim(d, arr.ndim) for d in dims)
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return view_of(input, arr.transpose(wrapped))
+    out = view_of(input, arr.transpose(wrapped))
+    if input.requires_grad and _grad.enabled:
+        record(PermuteBackward0(wrapped), (input,), out)
+    return out
 
 
 @method("transpose", "swapaxes", "swapdims")
 def transpose(input, dim0, dim1):
     arr = input._data
-    return view_of(input, np.swapaxes(arr, wrap_dim(dim0, arr.ndim), wrap_dim(dim1, arr.ndim)))
+    dim0, dim1 = wrap_dim(dim0, arr.ndim), wrap_dim(dim1, arr.ndim)
+    out = view_of(input, np.swapaxes(arr, dim0, dim1))
+    if input.requires_grad and _grad.enabled:
+        record(TransposeBackward0(dim0, dim1), (input,), out)
+    return out
 
 
 swapaxes = swapdims = transpose
@@ -327,7 +685,10 @@ def t(input):
     arr = input._data
     if arr.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {arr.ndim}D")
-    return view_of(input, arr.T)
+    out = view_of(input, arr.T)
+    if input.requires_grad and _grad.enabled:
+        record(TBackward0(), (input,), out)
+    return out
 
 
 def adjoint(input):
@@ -348,7 +709,13 @@ def movedim(input, source, destination):
     for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
         if len(set(wrapped)) != len(wrapped):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
-    return view_of(input, np.moveaxis(arr, src_w, dst_w))
+    order = [d for d in builtins.range(ndim) if d not in src_w]
+    for d, s in sorted(zip(dst_w, src_w)):
+        order.insert(d, s)
+    out = view_of(input, arr.transpose(order))
+    if input.requires_grad and _grad.enabled:
+        record(PermuteBackward0(order), (input,), out)
+    return out
 
 
 moveaxis = movedim
@@ -397,20 +764,50 @@ def _expand_geometry(arr, sizes):
 
 def _expand(input, sizes):
     arr = input._data
+    shape = arr.shape
+    if len(sizes) == len(shape) and arr.flags.c_contiguous and arr.size:
+        # fast path: same rank, a contiguous input; each dim kept or stretched from 1 (stride 0)
+        strides = arr.strides
+        out_strides = []
+        overlapping = False
+        for n, size, stride in zip(shape, sizes, strides):
+            if n == size:
+                out_strides.append(stride)
+            elif n == 1 and size > 1:
+                out_strides.append(0)
+                overlapping = True
+            else:
+                break
+        else:
+            view = np.ndarray(sizes, arr.dtype, arr, 0, out_strides)
+            if overlapping and view.flags.writeable:
+                view.flags.writeable = False  # PyTorch refuses writes where elements alias one another
+            out = view_of(input, view)
+            if input.requires_grad and _grad.enabled:
+                record(ExpandBackward0(shape), (input,), out)
+            return out
     if len(sizes) < arr.ndim:
         raise RuntimeError(f"expand({input.type()}{{{list(arr.shape)}}}, size={list(sizes)}): the number of sizes "
                            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
                            f"tensor ({arr.ndim})")
     if sizes == arr.shape:
-        return view_of(input, arr[...])
-    shape, strides, overlapping = _expand_geometry(arr, sizes)
-    # an expanded tensor is read-only where elements alias one another (PyTorch refuses such writes)
-    return view_of(input, _strided(arr, shape, strides, writeable=not overlapping))
+        out = view_of(input, arr[...])
+    else:
+        shape, strides, overlapping = _expand_geometry(arr, sizes)
+        # an expanded tensor is read-only where elements alias one another (PyTorch refuses such writes)
+        out = view_of(input, _strided(arr, shape, strides, writeable=not overlapping))
+    if input.requires_grad and _grad.enabled:
+        record(ExpandBackward0(arr.shape), (input,), out)
+    return out
 
 
 @method()
 def expand(self, *sizes):
-    return _expand(self, _shape_args(sizes, "expand"))
+    for s in sizes:
+        if type(s) is not int:
+            sizes = _shape_args(sizes, "expand")
+            break
+    return _expand(self, sizes)
 
 
 @method()
@@ -446,7 +843,8 @@ def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
     shape = _broadcast_shapes(*(t._data.shape for t in tensors)) if tensors else ()
-    return tuple(_expand(t, shape) for t in tensors)
+    # a tensor that already has the broadcast shape comes back as itself, as in PyTorch
+    return tuple(t if t._data.shape == shape else _expand(t, shape) for t in tensors)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -473,7 +871,7 @@ def narrow(input, dim, start, length):
         start += n
     if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return _dim_slice(input, dim, start, start + length)
+    return _slice(input, dim, start, start + length)
 
 
 @method()
@@ -487,7 +885,10 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(arr.shape)} at dimension "
                          f"{dim}")
-    return view_of(input, arr[(slice(None),) * dim + (index,)])
+    out = view_of(input, arr[(slice(None),) * dim + (index,)])
+    if input.requires_grad and _grad.enabled:
+        record(SelectBackward0(arr.shape, dim, index + n if index < 0 else index), (input,), out)
+    return out
 
 
 @method()
@@ -497,12 +898,19 @@ def unbind(input, dim=0):
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = wrap_dim(dim, arr.ndim)
     lead = (slice(None),) * dim
-    return tuple(view_of(input, arr[lead + (i,)]) for i in range(arr.shape[dim]))
+    outs = tuple(view_of(input, arr[lead + (i,)]) for i in range(arr.shape[dim]))
+    if input.requires_grad and _grad.enabled and outs:
+        record(UnbindBackward0(dim, arr.shape[:dim] + arr.shape[dim + 1:]), (input,), outs)
+    return outs
 
 
-def _slices(input, dim, bounds):
-    """Views of `input` along `dim` between consecutive bounds."""
-    return tuple(_dim_slice(input, dim, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+def _slices(input, dim, bounds, node_cls=SplitBackward0):
+    """Views of `input` along `dim` between consecutive bounds: the outputs of one split node."""
+    outs = tuple(_dim_slice(input, dim, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+    if input.requires_grad and _grad.enabled and outs:
+        sizes = tuple(b - a for a, b in zip(bounds[:-1], bounds[1:]))
+        record(node_cls(dim, input._data.shape, sizes), (input,), outs)
+    return outs
 
 
 @method()
@@ -520,7 +928,7 @@ def split(tensor, split_size_or_sections, dim=0):
         bounds = [0]
         for s in sizes:
             bounds.append(bounds[-1] + s)
-        return _slices(tensor, dim, bounds)
+        return _slices(tensor, dim, bounds, SplitWithSizesBackward0)
     size = _index_value(split_size_or_sections)
     if size < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
@@ -542,7 +950,7 @@ def chunk(input, chunks, dim=0):
     dim = wrap_dim(dim, arr.ndim)
     n = arr.shape[dim]
     if n == 0:  # PyTorch returns `chunks` empty tensors
-        return _slices(input, dim, [0] * (chunks + 1))
+        return _slices(input, dim, [0] * (chunks + 1), SplitWithSizesBackward0)
     return split(input, -(-n // chunks), dim)
 
 
@@ -567,7 +975,7 @@ def tensor_split(input, indices_or_sections, dim=0):
         # out-of-range ones clamp, a decreasing pair gives an empty piece)
         bounds = [0] + [_index_value(i) for i in spec] + [None]
         pieces = [slice(a, b).indices(n)[:2] for a, b in zip(bounds[:-1], bounds[1:])]
-        return tuple(_dim_slice(input, dim, a, builtins.max(a, b)) for a, b in pieces)
+        return tuple(_slice(input, dim, a, builtins.max(a, b)) for a, b in pieces)
     sections = _index_value(spec)
     if sections <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
@@ -575,7 +983,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     bounds = [0]
     for k in builtins.range(sections):
         bounds.append(bounds[-1] + small + (1 if k < extra else 0))
-    return _slices(input, dim, bounds)
+    return tuple(_slice(input, dim, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
 def _split_family(input, spec, dim, fn, min_dims):
@@ -624,7 +1032,10 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     keep = [d for d in builtins.range(arr.ndim) if d not in (d1, d2)]
     shape = tuple(arr.shape[d] for d in keep) + (length,)
     strides = tuple(arr.strides[d] for d in keep) + (s1 + s2,)
-    return view_of(input, _strided(start, shape, strides))
+    out = view_of(input, _strided(start, shape, strides))
+    if input.requires_grad and _grad.enabled:
+        record(DiagonalBackward0(arr.shape, offset, d1, d2), (input,), out)
+    return out
 
 
 @method()
@@ -641,10 +1052,14 @@ def unfold(self, dimension, size, step):
         raise RuntimeError(f"step is {step} but must be > 0")
     count = (n - size) // step + 1
     if ndim == 0:
-        return view_of(self, _strided(arr, (size,), (arr.itemsize,)))
-    shape = arr.shape[:dim] + (count,) + arr.shape[dim + 1:] + (size,)
-    strides = arr.strides[:dim] + (arr.strides[dim] * step,) + arr.strides[dim + 1:] + (arr.strides[dim],)
-    return view_of(self, _strided(arr, shape, strides))
+        out = view_of(self, _strided(arr, (size,), (arr.itemsize,)))
+    else:
+        shape = arr.shape[:dim] + (count,) + arr.shape[dim + 1:] + (size,)
+        strides = arr.strides[:dim] + (arr.strides[dim] * step,) + arr.strides[dim + 1:] + (arr.strides[dim],)
+        out = view_of(self, _strided(arr, shape, strides))
+    if self.requires_grad and _grad.enabled:
+        record(UnfoldBackward0(arr.shape, dim, size, step), (self,), out)
+    return out
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -690,7 +1105,14 @@ def as_strided(input, size, stride, storage_offset=None):
     if root.dtype != arr.dtype:
         flat = flat.view(arr.dtype)
     start = flat[builtins.min(offset, flat.shape[0]):]
-    return view_of(input, _strided(start, size, tuple(s * itemsize for s in stride)))
+    out = view_of(input, _strided(start, size, tuple(s * itemsize for s in stride)))
+    if input.requires_grad and _grad.enabled:
+        in_positions = _positions(arr.shape, _elem_strides(arr), input.storage_offset())
+        out_positions = _positions(size, stride, offset)
+        extent = 1 + builtins.max(int(in_positions.max()) if in_positions.size else -1,
+                                  int(out_positions.max()) if out_positions.size else -1)
+        record(AsStridedBackward0(in_positions, out_positions, extent), (input,), out)
+    return out
 
 
 def view_as_real(input):
@@ -699,7 +1121,10 @@ def view_as_real(input):
         raise RuntimeError("view_as_real is only supported for complex tensors")
     real = arr.real
     half = real.itemsize
-    return view_of(input, _strided(real, arr.shape + (2,), arr.strides + (half,)))
+    out = view_of(input, _strided(real, arr.shape + (2,), arr.strides + (half,)))
+    if input.requires_grad and _grad.enabled:
+        record(ViewAsRealBackward0(), (input,), out)
+    return out
 
 
 def view_as_complex(input):
@@ -719,8 +1144,20 @@ def view_as_complex(input):
     if input.storage_offset() % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     cdt = np.complex64 if arr.dtype == np.float32 else np.complex128
-    return view_of(input, arr.view(cdt)[..., 0])
+    out = view_of(input, arr.view(cdt)[..., 0])
+    if input.requires_grad and _grad.enabled:
+        record(ViewAsComplexBackward0(), (input,), out)
+    return out
 
+
+class _ContiguousFormat:
+    """Stands in for ember.contiguous_format (this module cannot import the package): clone() compares names."""
+
+    def __repr__(self):
+        return "torch.contiguous_format"
+
+
+_CONTIGUOUS = _ContiguousFormat()
 
 _TYPE_LABELS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
@@ -754,12 +1191,61 @@ def _common_dtype(tensors):
 
 
 def cat(tensors, dim=0, *, out=None):
+    if out is None and type(tensors) in (list, tuple) and type(dim) is int:
+        # fast path: same dtypes, and shapes NumPy accepts (it refuses exactly what PyTorch refuses, except for
+        # the 1-D empty tensors PyTorch skips and 0-dim tensors: the full path below sorts those out)
+        try:
+            arrays = [t._data for t in tensors]
+            dtype = arrays[0].dtype
+            for a in arrays:
+                if a.dtype != dtype:
+                    raise ValueError
+            result = np.concatenate(arrays, axis=dim)
+        except (AttributeError, ValueError, IndexError):
+            pass
+        else:
+            if not result.flags.c_contiguous:
+                result = np.ascontiguousarray(result)
+            result = wrap(result)
+            if _grad.enabled:
+                for t in tensors:
+                    if t.requires_grad:
+                        _record_cat(tensors, dim, result)
+                        break
+            return result
+    return _cat(tensors, dim, out)
+
+
+def _record_cat(tensors, dim, result):
+    ndim = result._data.ndim
+    dim = dim + ndim if dim < 0 else dim
+    pieces = []
+    start = 0
+    for t in tensors:
+        arr = t._data
+        if arr.shape == (0,) and ndim != 1:  # skipped by cat
+            pieces.append((None, arr.shape, t.dtype))
+            continue
+        stop = start + arr.shape[dim]
+        pieces.append(((start, stop), arr.shape, t.dtype))
+        start = stop
+    record(CatBackward0(dim, pieces), tensors, result)
+
+
+def _no_out_with_grad(fn, out, tensors):
+    if out is not None and _grad.enabled and any(t.requires_grad for t in tensors):
+        raise RuntimeError(f"{fn}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+def _cat(tensors, dim, out):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    _no_out_with_grad("cat", out, tensors)
     dtype = _common_dtype(tensors)
     if out is not None and not _dtype.can_cast(_dtype.from_numpy_dtype(dtype), out.dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
@@ -780,7 +1266,11 @@ def cat(tensors, dim=0, *, out=None):
     result = np.concatenate([a for _, a in kept], axis=dim, dtype=dtype, casting="unsafe")
     if not result.flags.c_contiguous:  # NumPy keeps Fortran order when every input has it; PyTorch never does
         result = np.ascontiguousarray(result)
-    return finish_out(wrap(result), out)
+    result = wrap(result)
+    if out is None and _grad.enabled and any(t.requires_grad for t in tensors) and \
+            (result.is_floating_point() or result.is_complex()):
+        _record_cat(tensors, dim, result)
+    return finish_out(result, out)
 
 
 def concat(tensors, dim=0, *, out=None):
@@ -792,6 +1282,33 @@ def concatenate(tensors, axis=0, out=None):
 
 
 def stack(tensors, dim=0, *, out=None):
+    if out is None and type(tensors) in (list, tuple) and type(dim) is int:
+        # fast path: equal shapes and dtypes (the full path below gives PyTorch's errors otherwise)
+        try:
+            arrays = [t._data for t in tensors]
+            first = arrays[0]
+            shape, dtype = first.shape, first.dtype
+            for a in arrays:
+                if a.shape != shape or a.dtype != dtype:
+                    raise ValueError
+            ndim = len(shape) + 1
+            d = dim + ndim if dim < 0 else dim
+            if not 0 <= d < ndim:
+                raise ValueError
+            index = (slice(None),) * d + (None,)
+            result = np.concatenate([a[index] for a in arrays], axis=d)
+        except (AttributeError, ValueError, IndexError):
+            pass
+        else:
+            if not result.flags.c_contiguous:
+                result = np.ascontiguousarray(result)
+            result = wrap(result)
+            if _grad.enabled:
+                for t in tensors:
+                    if t.requires_grad:
+                        record(StackBackward0(d, [t.dtype for t in tensors]), tensors, result)
+                        break
+            return result
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -800,13 +1317,20 @@ def stack(tensors, dim=0, *, out=None):
         if t._data.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                                f"{list(t._data.shape)} at entry {i}")
+    _no_out_with_grad("stack", out, tensors)
     dim = wrap_dim(dim, len(shape) + 1)
     dtype = _common_dtype(tensors)
     index = (slice(None),) * dim + (None,)
     result = np.concatenate([t._data[index] for t in tensors], axis=dim, dtype=dtype, casting="unsafe")
     if not result.flags.c_contiguous:
         result = np.ascontiguousarray(result)
-    return finish_out(wrap(result), out)
+    result = wrap(result)
+    if out is None and _grad.enabled and (result.is_floating_point() or result.is_complex()):
+        for t in tensors:
+            if t.requires_grad:
+                record(StackBackward0(dim, [t.dtype for t in tensors]), tensors, result)
+                break
+    return finish_out(result, out)
 
 
 def _nonempty(tensors, fn):
@@ -888,9 +1412,10 @@ def repeat(self, *sizes):
     for s in target:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {target}")
-    if not sizes:
-        return wrap(arr.copy())
-    return wrap(np.tile(padded, sizes))
+    out = wrap(np.tile(padded, sizes) if sizes else arr.copy())
+    if self.requires_grad and _grad.enabled:
+        record(RepeatBackward0(arr.shape, sizes), (self,), out)
+    return out
 
 
 @method()
@@ -912,6 +1437,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if (counts._data < 0).any():
             raise RuntimeError("repeats can not be negative")
         return wrap(np.repeat(np.arange(counts._data.size, dtype=np.int64), counts._data.reshape(-1)))
+    if input.requires_grad and _grad.enabled:
+        return _repeat_interleave_recorded(input, repeats, dim)
     arr = input._data
     if dim is None:
         arr = arr.reshape(-1)
@@ -943,6 +1470,34 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return wrap(np.repeat(arr, counts, axis=dim))
 
 
+def _repeat_interleave_recorded(input, repeats, dim):
+    """repeat_interleave as PyTorch differentiates it: index_select with the repeated indices for tensor
+    repeats; for an int, unsqueeze, expand, clone and flatten (so the graph has PyTorch's nodes)."""
+    if dim is None:
+        input = flatten(input)
+        dim = 0
+    dim = wrap_dim(dim, input._data.ndim)
+    if isinstance(repeats, Tensor):
+        from .indexing import index_select
+
+        n = input._data.shape[dim] if input._data.ndim else 1
+        counts = repeats
+        if repeats._data.ndim <= 1 and repeats._data.size == 1 and n != 1:
+            counts = wrap(np.full(n, int(repeats._data.reshape(())), repeats._data.dtype))
+        elif repeats._data.ndim <= 1 and repeats._data.size != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{repeats._data.size} and input.size({dim}) = {n}")
+        return index_select(input, dim, repeat_interleave(counts, output_size=None))
+    count = _index_value(repeats)
+    if count < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    unsqueezed = unsqueeze(input, dim + 1)
+    shape = list(unsqueezed._data.shape)
+    shape[dim + 1] = count
+    expanded = _expand(unsqueezed, tuple(shape)).clone(memory_format=_CONTIGUOUS)
+    return flatten(expanded, dim, dim + 1)
+
+
 def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
@@ -968,7 +1523,7 @@ def meshgrid(*tensors, indexing=None):
     n = len(order)
     grids = []
     for i, t in enumerate(order):
-        column = reshape(t, (1,) * i + (-1,) + (1,) * (n - i - 1))
+        column = view(t, (1,) * i + (-1,) + (1,) * (n - i - 1))  # PyTorch views (ViewBackward0)
         grids.append(_expand(column, shape))
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
