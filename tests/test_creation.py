@@ -393,3 +393,9 @@ def test_np_dtype_roundtrip(dtype):
     t = ember.tensor(arr)
     assert t.dtype == getattr(ember, dtype)
     assert t.numpy().dtype == np_dtype(dtype)
+
+
+@pytest.mark.parametrize("data", [0.9, [0.3, 0.7], [[0.1, 1e-300], [1e300, -2.5]], 1 + 0.1j])
+@pytest.mark.parametrize("dtype", ["float64", "complex128", "float16"])
+def test_requested_dtype_rounds_python_floats_once(data, dtype):
+    compare(lambda m: m.tensor(data, dtype=getattr(m, dtype)), message=True)

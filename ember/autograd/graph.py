@@ -171,6 +171,8 @@ class AccumulateGrad(Node):
 
     def accumulate(self, grad, create_graph):
         var = self.variable
+        if grad._data.dtype != var._data.dtype:  # as PyTorch's engine, gradients take their input's dtype
+            grad = grad.to(var.dtype)
         if var.grad is None:
             # a fresh tensor: gradients returned by backward formulas may alias each other or the caller's
             var.grad = grad if create_graph else _detached_copy(grad)

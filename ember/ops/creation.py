@@ -114,7 +114,7 @@ def _leaf_types(seq, types):
     return types
 
 
-def _infer_array(data):
+def _infer_array(data, exact_floats=False):
     """(array, from_python) for `data`: the array has the dtype torch.tensor infers; `from_python` tells that
     it was built from Python numbers (whose values PyTorch range-checks against a requested dtype).
 
@@ -125,7 +125,7 @@ def _infer_array(data):
         return _numpy_array(data), False
     kind = type(data)
     if kind in _PY_NUMBER_TYPES:
-        return _python_numbers_array(data), True
+        return _python_numbers_array(data, exact_floats), True
     if isinstance(data, np.generic):
         from_numpy_dtype(data.dtype)
         return np.asarray(data), False
@@ -138,13 +138,14 @@ def _infer_array(data):
             raise TypeError(f"new(): invalid data type '{kind.__name__}'")
         raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
     if _leaf_types(data, set()) <= _PY_NUMBER_TYPES:
-        return _python_numbers_array(data), True
+        return _python_numbers_array(data, exact_floats), True
     return _mixed_array(data), True
 
 
-def _python_numbers_array(data):
+def _python_numbers_array(data, exact_floats=False):
     """Nested lists of Python numbers: NumPy's kind (bool < int < float < complex) is PyTorch's promotion;
-    only the float and complex widths follow the default dtype."""
+    only the float and complex widths follow the default dtype. With exact_floats, Python floats stay float64
+    (complex128): a requested dtype then rounds them once, as PyTorch does."""
     try:
         arr = np.array(data)
     except ValueError:
@@ -152,6 +153,8 @@ def _python_numbers_array(data):
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     kind = arr.dtype.kind
+    if exact_floats and kind in "fc":
+        return arr
     if kind == "f":
         default = _dtype.get_default_dtype()._np
         return arr if arr.dtype == default else arr.astype(default)
@@ -259,7 +262,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
                       "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-    arr, from_python = _infer_array(data)
+    arr, from_python = _infer_array(data, exact_floats=dtype is not None)
     if dtype is not None:
         converted = _convert(arr, _as_dtype(dtype), from_python)
         if converted is not arr:
