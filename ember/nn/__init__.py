@@ -1,6 +1,6 @@
 """ember.nn: modules, parameters and (later) layers, losses, functional, init and utils (torch.nn's namespace)."""
 
-from . import functional, init, modules, parameter  # noqa: F401  (as in torch.nn)
+from . import functional, init, modules, parameter, utils  # noqa: F401  (as in torch.nn)
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter

@@ -1,7 +1,22 @@
 """ember.nn.modules: Module and the layers, one file per family (as torch/nn/modules)."""
 
-from . import activation, batchnorm, conv, dropout, flatten, linear, loss, normalization, pooling, sparse
+from . import (
+    activation,
+    activation_attention,
+    batchnorm,
+    conv,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    normalization,
+    pooling,
+    rnn,
+    sparse,
+    transformer,
+)
 from .activation import *  # noqa: F403
+from .activation_attention import *  # noqa: F403
 from .batchnorm import *  # noqa: F403
 from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import *  # noqa: F403
@@ -12,8 +27,11 @@ from .loss import *  # noqa: F403
 from .module import Module
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
+from .transformer import *  # noqa: F403
 
 __all__ = ["Module", "Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            *activation.__all__, *batchnorm.__all__, *conv.__all__, *dropout.__all__, *flatten.__all__,
-           *linear.__all__, *loss.__all__, *normalization.__all__, *pooling.__all__, *sparse.__all__]
+           *linear.__all__, *loss.__all__, *normalization.__all__, *pooling.__all__, *sparse.__all__,
+           *activation_attention.__all__, *rnn.__all__, *transformer.__all__]
