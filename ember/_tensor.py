@@ -319,7 +319,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __reduce_ex__(self, protocol):
-        state = self.__dict__ or None
+        state = _user_state(self)
         return (_rebuild_tensor, (type(self), self._data, self.requires_grad, state))
 
     def __deepcopy__(self, memo):
@@ -334,8 +334,9 @@ class Tensor:
         memo[id(self)] = out
         if self.grad is not None:
             out.grad = self.grad.__deepcopy__(memo)
-        if self.__dict__:
-            out.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        state = _user_state(self)
+        if state:
+            out.__dict__.update(copy.deepcopy(state, memo))
         return out
 
     # ------------------------------------------------------------------------------------------------
@@ -639,6 +640,15 @@ def _view_of(src, arr):
     t._base = src if src._base is None else src._base
     t._version_counter = src._shared_version_counter()
     return t
+
+
+# entries autograd keeps in a tensor's __dict__: they belong to this object's graph, never to a copy
+_AUTOGRAD_STATE = frozenset({"_grad_accumulator", "_grad_accumulator_strong", "_output_nr", "_shared"})
+
+
+def _user_state(t):
+    """The attributes a user (or nn) set on a tensor, without autograd's bookkeeping."""
+    return {k: v for k, v in t.__dict__.items() if k not in _AUTOGRAD_STATE} or None
 
 
 def _rebuild_tensor(cls, arr, requires_grad, state=None):

@@ -205,3 +205,18 @@ def test_gradcheck_accepts_right_and_rejects_wrong_formulas():
     assert not ember.autograd.gradcheck(WrongSquare.apply, (x,), raise_exception=False)
     with pytest.raises(ember.autograd.GradcheckError, match="Jacobian mismatch for output 0 with respect to input 0"):
         ember.autograd.gradcheck(WrongSquare.apply, (x,))
+
+
+def test_copies_of_a_trained_module_do_not_share_graph_state():
+    import copy
+    import pickle
+
+    model = ember.nn.Linear(3, 2)
+    model(ember.ones(1, 3)).sum().backward()
+    restored = pickle.loads(pickle.dumps(model))  # no weakrefs of the old graph get pickled
+    twin = copy.deepcopy(model)
+    twin.weight.grad = None
+    twin(ember.ones(1, 3)).sum().backward()
+    assert twin.weight.grad.tolist() == [[1.0, 1.0, 1.0]] * 2
+    assert model.weight.grad.tolist() == [[1.0, 1.0, 1.0]] * 2  # the original's gradient is untouched
+    assert restored.weight.grad is None or restored.weight.grad.shape == (2, 3)
