@@ -15,7 +15,20 @@ import warnings
 
 from .. import _dtype
 from .._backend import np
-from ._common import Tensor, finish_out, from_numpy_dtype, method, promote_operands, wrap, wrap_dim, wrap_dims
+from ..autograd.grad_mode import state as _grad_mode
+from ._common import (
+    Node,
+    Tensor,
+    finish_out,
+    from_numpy_dtype,
+    method,
+    needs_grad,
+    promote_operands,
+    record,
+    wrap,
+    wrap_dim,
+    wrap_dims,
+)
 
 __all__ = [
     "sum", "mean", "prod", "std", "var", "std_mean", "var_mean", "max", "min", "amax", "amin", "aminmax",
@@ -158,6 +171,107 @@ def _out(arr, out):
 
 
 # -------------------------------------------------------------------------------------------------------
+# autograd plumbing
+#
+# Backward formulas are written with ember's own ops (reshape, expand, where, scatter, cumsum, ...) so that
+# create_graph records them again. Shapes, dims, masks and index arrays are kept as plain attributes: they
+# are not differentiable.
+
+
+def _no_out_with_grad(fn, out, *tensors):
+    if out is not None and needs_grad(*tensors):
+        raise RuntimeError(f"{fn}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+def _differentiable(t):
+    return t.is_floating_point() or t.is_complex()
+
+
+def _record(node_type, input, result, *args):
+    """Record `node_type(input, result, *args)` as the grad_fn of `result` when grad mode asks for it."""
+    if _differentiable(result):
+        record(node_type(input, result, *args), (input,), result)
+    elif _differentiable(input):  # dtype= asked for an integer result
+        raise RuntimeError(f"Autograd not support dtype: {_label(result._data.dtype)}")
+    return result
+
+
+def _kept_shape(shape, axis):
+    """`shape` with the reduced dims (axis None = all) as size 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+
+
+def _restore(grad, shape, axis, keepdim):
+    """A reduction's gradient (or result) with the reduced dims back as size 1, so it broadcasts against the
+    input (PyTorch unsqueezes them back when keepdim=False)."""
+    if keepdim:
+        return grad
+    kept = _kept_shape(shape, axis)
+    return grad if grad._data.shape == kept else grad.reshape(kept)
+
+
+def _as_dtype(grad, np_dtype):
+    """The gradient in the input's dtype (when dtype= made the op compute in another)."""
+    return grad if grad._data.dtype == np_dtype else grad.to(from_numpy_dtype(np_dtype))
+
+
+def _const(arr, np_dtype=None):
+    """A non-differentiable tensor holding `arr` (a mask, a count)."""
+    arr = np.asarray(arr)
+    return wrap(arr if np_dtype is None or arr.dtype == np_dtype else arr.astype(np_dtype))
+
+
+def _where(condition, x, y):
+    from .indexing import where
+
+    return where(condition, x, y)
+
+
+def _reversed_cumsum(t, d):
+    return t.flip(d).cumsum(d).flip(d)
+
+
+def _conj(t):
+    """Complex gradients use the conjugate of the local derivative, as PyTorch's formulas."""
+    return t.conj() if t._data.dtype.kind == "c" else t
+
+
+def _value_selecting_backward(grad, shape, d, indices, keepdim):
+    """The gradient of values selected along dim d at `indices` (max(dim), median(dim), sort, topk, ...): a
+    zeros tensor of the input's shape with the gradient scattered back to where the values came from."""
+    if len(shape) == 0:
+        return grad
+    if not keepdim:
+        grad, indices = grad.unsqueeze(d), np.expand_dims(indices, d)
+    return grad.new_zeros(shape).scatter(d, wrap(indices), grad)
+
+
+class _SelectsAlongDim(Node):
+    """Base of the nodes whose output values are elements of the input picked along one dim."""
+
+    keepdim = False
+
+    def __init__(self, input, d, indices, keepdim=None):
+        self.shape, self.d, self.indices = input._data.shape, d, indices
+        if keepdim is not None:
+            self.keepdim = keepdim
+
+    def backward(self, grad, *_):
+        return _value_selecting_backward(grad, self.shape, self.d, self.indices, self.keepdim)
+
+
+def _record_selection(node_type, input, pair, d, keepdim=None):
+    """Record a (values, indices) result; the indices output is not differentiable."""
+    values, indices = pair
+    if _differentiable(values):
+        record(node_type(input, d, indices._data, keepdim), (input,), list(pair))
+    return pair
+
+
+# -------------------------------------------------------------------------------------------------------
 # sums, products, means
 
 
@@ -210,13 +324,69 @@ def _add_reduce(arr, axis, keepdims, dtype=None):
     return np.expand_dims(r, a) if keepdims else r
 
 
+class SumBackward0(Node):  # sum() over everything; SumBackward1 is sum(dim)
+    def __init__(self, input, result, axis, keepdim):
+        self.shape, self.dtype, self.axis, self.keepdim = input._data.shape, input._data.dtype, axis, keepdim
+
+    def backward(self, grad):
+        grad = _as_dtype(grad, self.dtype)
+        return _restore(grad, self.shape, self.axis, self.keepdim).expand(self.shape)
+
+
+class SumBackward1(SumBackward0):
+    pass
+
+
 @method()
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     if axis is not None:
         dim = axis
     arr = input._data
-    r = _accumulate(np.add, arr, _axes(arr.ndim, dim), keepdim, dtype)
+    reduced = _axes(arr.ndim, dim)
+    r = _accumulate(np.add, arr, reduced, keepdim, dtype)
+    if needs_grad(input):
+        _no_out_with_grad("sum", out, input)
+        return _record(SumBackward0 if dim is None else SumBackward1, input, _out(r, None), reduced, keepdim)
     return _out(r, out)
+
+
+def _prod_safe_zeros_backward(grad, x, d):
+    """d prod / d x_i = the product of every other element along d, as the product of the elements before i
+    times the product of those after it (exclusive cumulative products from both ends): right with zeros."""
+    from .shape import cat
+
+    n = x._data.shape[d]
+    if n == 0:
+        return grad.expand(x._data.shape)
+    ones_shape = list(x._data.shape)
+    ones_shape[d] = 1
+    ones = x.new_ones(ones_shape)
+    before = cat([ones, x.narrow(d, 0, n - 1)], d).cumprod(d)
+    after = cat([ones, x.narrow(d, 1, n - 1).flip(d)], d).cumprod(d).flip(d)
+    return grad * _conj(before * after)
+
+
+class ProdBackward0(Node):  # prod() over everything; ProdBackward1 is prod(dim)
+    def __init__(self, input, result, axis, keepdim):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+        self.axis, self.keepdim = axis, keepdim
+
+    def backward(self, grad):
+        x, result = self.input.unpack(), self.result.unpack()
+        shape = x._data.shape
+        grad = _as_dtype(grad, x._data.dtype)
+        if x._data.ndim == 0:
+            return grad
+        grad = _restore(grad, shape, self.axis, self.keepdim)
+        if not (x._data == 0).any():
+            return grad * _conj(_as_dtype(_restore(result, shape, self.axis, self.keepdim), x._data.dtype) / x)
+        if self.axis is None:  # flatten, so the exclusive products run over every element
+            return _prod_safe_zeros_backward(grad.reshape(-1), x.reshape(-1), 0).reshape(shape)
+        return _prod_safe_zeros_backward(grad, x, self.axis[0])
+
+
+class ProdBackward1(ProdBackward0):
+    pass
 
 
 @method()
@@ -224,8 +394,23 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     arr = input._data
     if dim is not None:
         dim = _int_dim(dim, "prod")
-    r = _accumulate(np.multiply, arr, _axes(arr.ndim, dim), keepdim, dtype)
+    reduced = _axes(arr.ndim, dim)
+    r = _accumulate(np.multiply, arr, reduced, keepdim, dtype)
+    if needs_grad(input):
+        _no_out_with_grad("prod", out, input)
+        return _record(ProdBackward0 if dim is None else ProdBackward1, input, _out(r, None), reduced, keepdim)
     return _out(r, out)
+
+
+class NansumBackward0(Node):
+    def __init__(self, input, result, axis, keepdim):
+        self.input, self.axis, self.keepdim = self.save(input), axis, keepdim
+
+    def backward(self, grad):
+        x = self.input.unpack()
+        shape, dtype = x._data.shape, x._data.dtype
+        grad = _restore(_as_dtype(grad, dtype), shape, self.axis, self.keepdim)
+        return grad * _const(~np.isnan(x._data), dtype)
 
 
 @method()
@@ -235,7 +420,11 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError("nansum on CPU does not support complex inputs")
     if _is_float(arr.dtype):
         arr = np.where(np.isnan(arr), arr.dtype.type(0), arr)
-    r = _accumulate(np.add, arr, _axes(arr.ndim, dim), keepdim, dtype)
+    reduced = _axes(arr.ndim, dim)
+    r = _accumulate(np.add, arr, reduced, keepdim, dtype)
+    if needs_grad(input):
+        _no_out_with_grad("nansum", out, input)
+        return _record(NansumBackward0, input, _out(r, None), reduced, keepdim)
     return _out(r, out)
 
 
@@ -265,12 +454,30 @@ def _mean(arr, axis, keepdim):
         return np.true_divide(s, arr.dtype.type(0))
 
 
+class MeanBackward0(Node):  # mean() over everything; MeanBackward1 is mean(dim)
+    def __init__(self, input, result, axis, keepdim):
+        self.shape, self.dtype, self.axis, self.keepdim = input._data.shape, input._data.dtype, axis, keepdim
+
+    def backward(self, grad):
+        grad = _restore(_as_dtype(grad, self.dtype), self.shape, self.axis, self.keepdim)
+        return grad.expand(self.shape) / _count(self.shape, self.axis)
+
+
+class MeanBackward1(MeanBackward0):
+    pass
+
+
 @method()
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     if axis is not None:
         dim = axis
     arr = _mean_dtype(input._data, dtype)
-    return _out(_mean(arr, _axes(arr.ndim, dim), keepdim), out)
+    reduced = _axes(arr.ndim, dim)
+    r = _mean(arr, reduced, keepdim)
+    if needs_grad(input):
+        _no_out_with_grad("mean", out, input)
+        return _record(MeanBackward0 if dim is None else MeanBackward1, input, _out(r, None), reduced, keepdim)
+    return _out(r, out)
 
 
 @method()
@@ -281,6 +488,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            f"{_label(arr.dtype)}")
     if arr.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
+    if needs_grad(input):  # PyTorch's composite: nansum / the count of non-NaN elements
+        _no_out_with_grad("nanmean", out, input)
+        count = np.add.reduce(~np.isnan(arr), axis=_axes(arr.ndim, dim), dtype=_I64, keepdims=keepdim)
+        return nansum(input, dim, keepdim, dtype=dtype) / wrap(np.asarray(count))
     if dtype is not None:
         arr = _cast_input(arr, dtype)
     axis = _axes(arr.ndim, dim)
@@ -334,11 +545,81 @@ def _real_of(np_dtype):
         np.dtype(np.float64) if np_dtype == np.complex128 else np_dtype
 
 
+def _var_backward(grad, x, axis, correction, keepdim):
+    """d var / d x = 2 (x - mean) / (n - correction)."""
+    n = _count(x._data.shape, axis)
+    grad = _restore(grad, x._data.shape, axis, keepdim)
+    return (2.0 / (n - correction)) * grad * (x - x.mean(axis, keepdim=True))
+
+
+def _std_backward(grad, result, x, axis, correction, keepdim):
+    """d std = d var / (2 std), taken as 0 where std is 0."""
+    grad_var = (grad / (result * 2)).masked_fill(result == 0, 0)
+    return _var_backward(grad_var, x, axis, correction, keepdim)
+
+
+def _mean_backward(grad, shape, axis, keepdim):
+    return _restore(grad, shape, axis, keepdim).expand(shape) / _count(shape, axis)
+
+
+class VarBackward0(Node):
+    def __init__(self, input, result, axis, correction, keepdim):
+        self.input, self.axis, self.correction, self.keepdim = self.save(input), axis, correction, keepdim
+
+    def backward(self, grad):
+        return _var_backward(grad, self.input.unpack(), self.axis, self.correction, self.keepdim)
+
+
+class StdBackward0(Node):
+    def __init__(self, input, result, axis, correction, keepdim):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+        self.axis, self.correction, self.keepdim = axis, correction, keepdim
+
+    def backward(self, grad):
+        return _std_backward(grad, self.result.unpack(), self.input.unpack(), self.axis, self.correction, self.keepdim)
+
+
+class VarMeanBackward0(Node):
+    def __init__(self, input, results, axis, correction, keepdim):
+        self.input, self.axis, self.correction, self.keepdim = self.save(input), axis, correction, keepdim
+
+    def backward(self, grad_var, grad_mean):
+        x = self.input.unpack()
+        total = None
+        if grad_var is not None:
+            total = _var_backward(grad_var, x, self.axis, self.correction, self.keepdim)
+        if grad_mean is not None:
+            part = _mean_backward(grad_mean, x._data.shape, self.axis, self.keepdim)
+            total = part if total is None else total + part
+        return total
+
+
+class StdMeanBackward0(Node):
+    def __init__(self, input, results, axis, correction, keepdim):
+        self.input, self.result = self.save(input), self.save(results[0], is_output=True)
+        self.axis, self.correction, self.keepdim = axis, correction, keepdim
+
+    def backward(self, grad_std, grad_mean):
+        x = self.input.unpack()
+        total = None
+        if grad_std is not None:
+            total = _std_backward(grad_std, self.result.unpack(), x, self.axis, self.correction, self.keepdim)
+        if grad_mean is not None:
+            part = _mean_backward(grad_mean, x._data.shape, self.axis, self.keepdim)
+            total = part if total is None else total + part
+        return total
+
+
 @method()
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     dim, correction = _var_args(dim, unbiased, correction, "var")
     arr = input._data
-    r, _ = _var(arr, _axes(arr.ndim, dim), correction, keepdim, "var")
+    axis = _axes(arr.ndim, dim)
+    r, _ = _var(arr, axis, correction, keepdim, "var")
+    if needs_grad(input):
+        _no_out_with_grad("var", out, input)
+        return _record(VarBackward0, input, _out(np.asarray(r).astype(_real_of(arr.dtype)), None), axis, correction,
+                       keepdim)
     return _out(np.asarray(r).astype(_real_of(arr.dtype)), out)
 
 
@@ -346,8 +627,19 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     dim, correction = _var_args(dim, unbiased, correction, "std")
     arr = input._data
-    r, _ = _var(arr, _axes(arr.ndim, dim), correction, keepdim, "std")
+    axis = _axes(arr.ndim, dim)
+    r, _ = _var(arr, axis, correction, keepdim, "std")
+    if needs_grad(input):
+        _no_out_with_grad("std", out, input)
+        return _record(StdBackward0, input, _out(np.sqrt(r).astype(_real_of(arr.dtype)), None), axis, correction,
+                       keepdim)
     return _out(np.sqrt(r).astype(_real_of(arr.dtype)), out)
+
+
+def _record_moments(node_type, input, results, axis, correction, keepdim):
+    if needs_grad(input) and _differentiable(results[1]):
+        record(node_type(input, results, axis, correction, keepdim), (input,), list(results))
+    return results
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
@@ -355,8 +647,9 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     arr = input._data
     axis = _axes(arr.ndim, dim)
     r, work = _var(arr, axis, correction, keepdim, "var_mean")
-    return (wrap(np.asarray(r).astype(_real_of(arr.dtype))),
-            wrap(np.asarray(_mean(work, axis, keepdim)).astype(arr.dtype)))
+    results = (wrap(np.asarray(r).astype(_real_of(arr.dtype))),
+               wrap(np.asarray(_mean(work, axis, keepdim)).astype(arr.dtype)))
+    return _record_moments(VarMeanBackward0, input, results, axis, correction, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
@@ -364,8 +657,9 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     arr = input._data
     axis = _axes(arr.ndim, dim)
     r, work = _var(arr, axis, correction, keepdim, "std_mean")
-    return (wrap(np.sqrt(r).astype(_real_of(arr.dtype))),
-            wrap(np.asarray(_mean(work, axis, keepdim)).astype(arr.dtype)))
+    results = (wrap(np.sqrt(r).astype(_real_of(arr.dtype))),
+               wrap(np.asarray(_mean(work, axis, keepdim)).astype(arr.dtype)))
+    return _record_moments(StdMeanBackward0, input, results, axis, correction, keepdim)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -411,19 +705,59 @@ def _binary_extremum(ufunc, name, input, other, out):
     return _out(np.asarray(r).astype(dt, copy=False), out)
 
 
+def _evenly_distribute_backward(grad, x, value):
+    """The gradient of a full max/min/median: split evenly among the elements equal to the result (the NaNs
+    when the result is NaN)."""
+    arr, v = _ordered_key(x._data), _ordered_key(value._data)
+    mask = np.isnan(arr) if _is_float(v.dtype) and np.isnan(v) else arr == v
+    return _where(_const(mask), grad / int(np.count_nonzero(mask)), 0)
+
+
+class _EvenlyDistributed(Node):
+    def __init__(self, input, result):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+
+    def backward(self, grad):
+        return _evenly_distribute_backward(grad, self.input.unpack(), self.result.unpack())
+
+
+class MaxBackward1(_EvenlyDistributed):  # max(): MaxBackward0 is max(dim)
+    pass
+
+
+class MinBackward1(_EvenlyDistributed):
+    pass
+
+
+class MaxBackward0(_SelectsAlongDim):
+    pass
+
+
+class MinBackward0(_SelectsAlongDim):
+    pass
+
+
 def _extremum(input, dim, keepdim, other, out, ufunc, find_index, name):
     if isinstance(dim, Tensor) or other is not None:
         return _binary_extremum(ufunc, "maximum" if name == "max" else "minimum", input,
                                 dim if other is None else other, out)
     arr = input._data
+    grad = needs_grad(input)
+    if grad:
+        _no_out_with_grad(name, out, input)
     if dim is None:
         _check_nonempty(arr, None, name)
         if arr.dtype.kind == "c":
             raise _not_implemented(f"{name}_all", arr.dtype)
         r = ufunc.reduce(_ordered_key(arr), axis=None)
-        return _out(np.asarray(r).astype(arr.dtype, copy=False), out)
-    values, idx = _extremum_with_index(arr, _int_dim(dim, name), keepdim, find_index, name)
-    return _pair(name, values, idx, out)
+        result = _out(np.asarray(r).astype(arr.dtype, copy=False), out)
+        return _record(MaxBackward1 if name == "max" else MinBackward1, input, result) if grad else result
+    d = _int_dim(dim, name)
+    values, idx = _extremum_with_index(arr, d, keepdim, find_index, name)
+    pair = _pair(name, values, idx, out)
+    if grad:
+        _record_selection(MaxBackward0 if name == "max" else MinBackward0, input, pair, wrap_dim(d, arr.ndim), keepdim)
+    return pair
 
 
 @method()
@@ -436,6 +770,29 @@ def min(input, dim=None, keepdim=False, *, out=None, other=None):
     return _extremum(input, dim, keepdim, other, out, np.minimum, np.argmin, "min")
 
 
+def _scale_grad_by_count(grad, x, value, axis, keepdim):
+    """The gradient of amax/amin: split evenly among the elements equal to the result in each reduced slice
+    (PyTorch's grad / count * mask, so an all-NaN slice gives NaN)."""
+    shape, dtype = x._data.shape, x._data.dtype
+    kept_value = np.reshape(value._data, _kept_shape(shape, axis)) if not keepdim else value._data
+    mask = _ordered_key(x._data) == _ordered_key(kept_value)
+    count = np.add.reduce(mask, axis=axis, keepdims=True, dtype=_I64)
+    return _restore(grad, shape, axis, keepdim) / _const(count, dtype) * _const(mask, dtype)
+
+
+class AmaxBackward0(Node):
+    def __init__(self, input, result, axis, keepdim):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+        self.axis, self.keepdim = axis, keepdim
+
+    def backward(self, grad):
+        return _scale_grad_by_count(grad, self.input.unpack(), self.result.unpack(), self.axis, self.keepdim)
+
+
+class AminBackward0(AmaxBackward0):
+    pass
+
+
 def _amax_amin(input, dim, keepdim, out, ufunc, name):
     arr = input._data
     axis = _axes(arr.ndim, dim)
@@ -443,6 +800,10 @@ def _amax_amin(input, dim, keepdim, out, ufunc, name):
     if arr.dtype.kind == "c" and arr.size:
         raise _not_implemented(f"{name[1:]}_values_cpu", arr.dtype)
     r = ufunc.reduce(_ordered_key(arr), axis=axis, keepdims=keepdim)
+    if needs_grad(input):
+        _no_out_with_grad(name, out, input)
+        result = _out(np.asarray(r).astype(arr.dtype, copy=False), None)
+        return _record(AmaxBackward0 if name == "amax" else AminBackward0, input, result, axis, keepdim)
     return _out(np.asarray(r).astype(arr.dtype, copy=False), out)
 
 
@@ -454,6 +815,22 @@ def amax(input, dim=(), keepdim=False, *, out=None):
 @method()
 def amin(input, dim=(), keepdim=False, *, out=None):
     return _amax_amin(input, dim, keepdim, out, np.minimum, "amin")
+
+
+class AminmaxBackward0(Node):
+    def __init__(self, input, results, axis, keepdim):
+        self.input = self.save(input)
+        self.low, self.high = self.save(results[0], is_output=True), self.save(results[1], is_output=True)
+        self.axis, self.keepdim = axis, keepdim
+
+    def backward(self, grad_min, grad_max):
+        x = self.input.unpack()
+        total = None
+        for grad, saved in ((grad_min, self.low), (grad_max, self.high)):
+            if grad is not None:
+                part = _scale_grad_by_count(grad, x, saved.unpack(), self.axis, self.keepdim)
+                total = part if total is None else total + part
+        return total
 
 
 @method()
@@ -475,6 +852,12 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     hi = np.asarray(np.maximum.reduce(key, axis=axis, keepdims=keepdim)).astype(arr.dtype, copy=False)
     if axis is None:
         lo, hi = _keep_all(lo, arr.ndim, keepdim), _keep_all(hi, arr.ndim, keepdim)
+    if needs_grad(input):
+        _no_out_with_grad("aminmax", out, input)
+        pair = _pair("aminmax", lo, hi, None, fields=("min", "max"))
+        if _differentiable(pair[0]):
+            record(AminmaxBackward0(input, pair, axis, keepdim), (input,), list(pair))
+        return pair
     return _pair("aminmax", lo, hi, out, fields=("min", "max"))
 
 
@@ -526,6 +909,18 @@ def _float_work(arr):
     return arr, arr.dtype
 
 
+class LogsumexpBackward0(Node):
+    def __init__(self, input, result, axis, keepdim):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+        self.axis, self.keepdim = axis, keepdim
+
+    def backward(self, grad):
+        x, result = self.input.unpack(), self.result.unpack()
+        shape = x._data.shape
+        grad = _restore(grad, shape, self.axis, self.keepdim)
+        return grad * _conj((x - _restore(result, shape, self.axis, self.keepdim)).exp())
+
+
 @method()
 def logsumexp(input, dim, keepdim=False, *, out=None):
     arr = input._data
@@ -543,6 +938,10 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if not keepdim:
         peak = peak.reshape(()) if axis is None else np.squeeze(peak, axis)
     r = np.log(total) + peak
+    if needs_grad(input):
+        _no_out_with_grad("logsumexp", out, input)
+        return _record(LogsumexpBackward0, input, _out(np.asarray(r).astype(result_dt, copy=False), None), axis,
+                       keepdim)
     return _out(np.asarray(r).astype(result_dt, copy=False), out)
 
 
@@ -604,6 +1003,56 @@ def _nuclear_norm(arr, dims, keepdim):
     return r
 
 
+class LinalgVectorNormBackward0(Node):
+    def __init__(self, input, result, p, axis, keepdim):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+        self.p, self.axis, self.keepdim = p, axis, keepdim
+
+    def backward(self, grad):
+        x, norm = self.input.unpack(), self.result.unpack()
+        in_dtype = x._data.dtype
+        x = _as_dtype(x, norm._data.dtype) if x._data.dtype.kind != "c" else x
+        shape, p = x._data.shape, self.p
+        grad = _restore(grad, shape, self.axis, self.keepdim)
+        norm = _restore(norm, shape, self.axis, self.keepdim)
+        if p == 0:  # PyTorch gives no gradient at all (the input's grad stays None)
+            return None
+        if p == 1:
+            result = x.sgn() * grad
+        elif p == 2:
+            result = x * (grad / norm).masked_fill(norm == 0, 0)
+        elif math.isinf(p):
+            # the derivative of amax(|x|), NaNs included
+            magnitude = np.abs(x._data)
+            mask = (magnitude == norm._data) | np.isnan(magnitude)
+            count = np.add.reduce(mask, axis=self.axis, keepdims=True, dtype=_I64)
+            dt = norm._data.dtype
+            result = x.sgn() * ((grad / _const(count, dt)) * _const(mask, dt))
+        elif p < 1:
+            scaled = x.sgn() * x.abs().pow(p - 1).masked_fill(_const(x._data == 0), 0)
+            result = scaled * grad * norm.pow(1 - p)
+        else:
+            scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
+            result = scaled * (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
+        return _as_dtype(result, in_dtype)
+
+
+def _nuclear_norm_graph(input, dims, keepdim, dtype):
+    """The nuclear norm as PyTorch differentiates it: the sum of the singular values of the matrices (the two
+    dims moved last)."""
+    from .. import linalg
+
+    x = input if dtype is None else input.to(dtype)
+    rest = [i for i in range(x.ndim) if i not in dims]
+    moved = x.permute(rest + list(dims))
+    singular_values = linalg.svd(moved, full_matrices=False)[1]
+    if not keepdim:
+        return singular_values.sum(-1)
+    perm = rest + list(dims)
+    inverse = [perm.index(i) for i in range(x.ndim)]
+    return singular_values.sum(-1, keepdim=True).unsqueeze(-1).permute(inverse)
+
+
 @method()
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     arr = input._data
@@ -624,6 +1073,9 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
                                    if arr.ndim < 2 else "linalg.matrix_norm: dim must be a 2-tuple. Got ")
             if len(dims) != 2:
                 raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
+            if needs_grad(input):
+                _no_out_with_grad("norm", out, input)
+                return _nuclear_norm_graph(input, dims, keepdim, dtype)
             r = _nuclear_norm(arr, dims, keepdim)
             return _out(np.asarray(r).astype(_real_of(arr.dtype)), out)
         else:
@@ -632,6 +1084,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     r = _vector_norm(arr, p, axis, keepdim)
     if axis is None:
         r = _keep_all(np.asarray(r), arr.ndim, keepdim)
+    if needs_grad(input):
+        _no_out_with_grad("norm", out, input)
+        result = _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), None)
+        return _record(LinalgVectorNormBackward0, input, result, p, axis, keepdim)
     return _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), out)
 
 
@@ -659,13 +1115,84 @@ def _cumulative(ufunc, input, dim, dtype, out):
     return _out(r, out)
 
 
+class CumsumBackward0(Node):
+    def __init__(self, input, result, d):
+        self.dtype, self.ndim, self.d = input._data.dtype, input._data.ndim, d
+
+    def backward(self, grad):
+        grad = _as_dtype(grad, self.dtype)
+        if self.ndim == 0 or grad._data.shape[self.d] <= 1:
+            return grad
+        return _reversed_cumsum(grad, self.d)
+
+
+def _cumprod_backward_differentiable(grad, x, d):
+    """PyTorch's O(n^2) cumprod gradient for inputs with zeros under create_graph: for each position k, the
+    sum over j >= k of grad_j times the product of x_0..x_j without x_k, built from prod and cumprod of
+    slices, so that its own derivative is right at the zeros too."""
+    from .shape import cat, stack
+
+    n = x._data.shape[d]
+    parts = []
+    for k in builtins.range(n):
+        after = x.narrow(d, k + 1, n - k - 1).cumprod(d) if k < n - 1 else None
+        if k == 0:
+            ones_shape = list(x._data.shape)
+            ones_shape[d] = 1
+            omitted = x.new_ones(ones_shape) if after is None else cat([x.new_ones(ones_shape), after], d)
+        else:
+            until = x.narrow(d, 0, k).prod(d, keepdim=True)
+            omitted = until if after is None else cat([until, until * after], d)
+        parts.append((grad.narrow(d, k, n - k) * _conj(omitted)).sum(d))
+    return stack(parts, d)
+
+
+class CumprodBackward0(Node):
+    def __init__(self, input, result, d):
+        self.input, self.result, self.d = self.save(input), self.save(result, is_output=True), d
+
+    def backward(self, grad):
+        x, out, d = self.input.unpack(), self.result.unpack(), self.d
+        grad = _as_dtype(grad, x._data.dtype)
+        if x._data.ndim == 0 or x._data.size <= 1:
+            return grad
+        out = _as_dtype(out, x._data.dtype)
+        zeros = x._data == 0
+        if not zeros.any():
+            return _reversed_cumsum(grad * _conj(out), d) / _conj(x)
+        if _grad_mode.enabled:
+            return _cumprod_backward_differentiable(grad, x, d)
+        x, out = _conj(x), _conj(out)  # grad times the conjugate of the local derivative
+        # With zeros: before a slice's first zero the formula above holds; at the first zero the gradient is
+        # the reversed cumulative sum of grad times the running product that skips that zero; after it, 0.
+        zeros_seen = np.cumsum(zeros, axis=d)
+        before = _const(zeros_seen == 0)
+        first_zero = _const(zeros & (zeros_seen == 1))
+        grad_before = _where(before, _reversed_cumsum(grad * out, d) / _where(before, x, 1), 0)
+        skipping = _where(first_zero, 1, x).cumprod(d)
+        grad_first = _where(first_zero, _reversed_cumsum(grad * skipping, d), 0)
+        return grad_before + grad_first
+
+
+def _record_cumulative(node_type, input, result, dim):
+    if _differentiable(result):
+        record(node_type(input, result, wrap_dim(dim, input._data.ndim)), (input,), result)
+    return result
+
+
 @method()
 def cumsum(input, dim, *, dtype=None, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("cumsum", out, input)
+        return _record_cumulative(CumsumBackward0, input, _cumulative(np.add, input, dim, dtype, None), dim)
     return _cumulative(np.add, input, dim, dtype, out)
 
 
 @method()
 def cumprod(input, dim, *, dtype=None, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("cumprod", out, input)
+        return _record_cumulative(CumprodBackward0, input, _cumulative(np.multiply, input, dim, dtype, None), dim)
     return _cumulative(np.multiply, input, dim, dtype, out)
 
 
@@ -690,18 +1217,73 @@ def _cumulative_extremum(input, dim, ufunc, name, out):
     return _pair(name, running.astype(arr.dtype, copy=False), idx, out)
 
 
+class CummaxBackward0(Node):
+    def __init__(self, input, d, indices, keepdim=None):
+        self.shape, self.d, self.indices = input._data.shape, d, indices
+
+    def backward(self, grad, *_):
+        if len(self.shape) == 0:
+            return grad
+        # an element that stays the running extremum for several positions collects all their gradients
+        return grad.new_zeros(self.shape).scatter_add(self.d, wrap(self.indices), grad)
+
+
+class CumminBackward0(CummaxBackward0):
+    pass
+
+
+def _recorded_cumulative_extremum(input, dim, ufunc, name, out, node_type):
+    if needs_grad(input):
+        _no_out_with_grad(name, out, input)
+        pair = _cumulative_extremum(input, dim, ufunc, name, None)
+        return _record_selection(node_type, input, pair, wrap_dim(dim, input._data.ndim))
+    return _cumulative_extremum(input, dim, ufunc, name, out)
+
+
 @method()
 def cummax(input, dim, *, out=None):
-    return _cumulative_extremum(input, dim, np.maximum, "cummax", out)
+    return _recorded_cumulative_extremum(input, dim, np.maximum, "cummax", out, CummaxBackward0)
 
 
 @method()
 def cummin(input, dim, *, out=None):
-    return _cumulative_extremum(input, dim, np.minimum, "cummin", out)
+    return _recorded_cumulative_extremum(input, dim, np.minimum, "cummin", out, CumminBackward0)
+
+
+class LogcumsumexpBackward0(Node):
+    def __init__(self, input, result, d):
+        self.input, self.result, self.d = self.save(input), self.save(result, is_output=True), d
+
+    def backward(self, grad):
+        import ml_dtypes
+
+        x, out, d = self.input.unpack(), self.result.unpack(), self.d
+        if grad._data.ndim == 0 or grad._data.size == 0:
+            return grad
+        if grad._data.dtype.kind == "c":  # grad_i = sum over j >= i of grad_j * conj(exp(x_i - out_j))
+            return _reversed_cumsum(grad * (-out).exp().conj(), d) * x.exp().conj()
+        # the gradient's positive and negative parts in log space, so nothing overflows (TensorFlow's recipe)
+        lowest = float(ml_dtypes.finfo(grad._data.dtype).min)
+        log_abs = grad.abs().log()
+        log_positive = _where(grad > 0, log_abs, lowest)
+        log_negative = _where(grad < 0, log_abs, lowest)
+
+        def reversed_logcumsumexp(t):
+            return t.flip(d).logcumsumexp(d).flip(d)
+
+        return (reversed_logcumsumexp(log_positive - out) + x).exp() - \
+            (reversed_logcumsumexp(log_negative - out) + x).exp()
 
 
 @method()
 def logcumsumexp(input, dim, *, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("logcumsumexp", out, input)
+        return _record_cumulative(LogcumsumexpBackward0, input, _logcumsumexp(input, dim, None), dim)
+    return _logcumsumexp(input, dim, out)
+
+
+def _logcumsumexp(input, dim, out):
     arr = input._data
     d = wrap_dim(_int_dim(dim, "logcumsumexp"), arr.ndim)
     if not (_is_float(arr.dtype) or arr.dtype.kind == "c"):
@@ -730,6 +1312,31 @@ def _complex_logcumsumexp(work, d):
     return np.moveaxis(out, 0, d)
 
 
+def _diff_graph(input, n, d, prepend, append):
+    """diff as PyTorch composes it (cat, then n times narrow(1:) - narrow(:-1)), so autograd records it."""
+    from .shape import cat
+
+    parts = []
+    for part in (prepend, input, append):
+        if part is None:
+            continue
+        if not isinstance(part, Tensor):
+            part = wrap(np.asarray(part))
+        if part._data.ndim == 0:
+            shape = list(input._data.shape)
+            shape[d] = 1
+            part = part.expand(shape)
+        parts.append(part)
+    result = cat(parts, d) if len(parts) > 1 else input
+    if n == 0:
+        return result.clone()
+    length = result._data.shape[d] - 1
+    for _ in range(builtins.min(n, result._data.shape[d])):
+        result = result.narrow(d, 1, length) - result.narrow(d, 0, length)
+        length -= 1
+    return result
+
+
 @method()
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     arr = input._data
@@ -738,6 +1345,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = wrap_dim(dim, arr.ndim)
+    if needs_grad(input, prepend, append) and arr.dtype.kind != "b":
+        return _diff_graph(input, n, d, prepend, append)
     parts = [p for p in (prepend, input, append) if p is not None]
     if len(parts) > 1:
         dt = promote_operands(*[p for p in parts if isinstance(p, Tensor)])._np
@@ -807,7 +1416,34 @@ def _median_checks(arr, name):
         raise _not_implemented(f"{name}_cpu" if name == "median" else "nanmedian_cpu", arr.dtype)
 
 
+class MedianBackward0(_EvenlyDistributed):  # median(); MedianBackward1 is median(dim)
+    pass
+
+
+class NanmedianBackward0(_EvenlyDistributed):
+    pass
+
+
+class MedianBackward1(_SelectsAlongDim):
+    pass
+
+
+class NanmedianBackward1(_SelectsAlongDim):
+    pass
+
+
+class ModeBackward0(_SelectsAlongDim):
+    pass
+
+
 def _median_all(input, ignore_nan, name):
+    result = _median_all_values(input, ignore_nan, name)
+    if needs_grad(input):
+        return _record(NanmedianBackward0 if ignore_nan else MedianBackward0, input, result)
+    return result
+
+
+def _median_all_values(input, ignore_nan, name):
     arr = input._data
     if arr.size == 0:  # PyTorch returns NaN converted to the dtype (True for bool, the lowest int for ints)
         if arr.dtype.kind in "biu":  # NaN through C's float->int conversion
@@ -827,6 +1463,15 @@ def _median_all(input, ignore_nan, name):
 
 
 def _median_dim(input, dim, keepdim, ignore_nan, name, out):
+    if needs_grad(input):
+        _no_out_with_grad(name, out, input)
+        pair = _median_dim_values(input, dim, keepdim, ignore_nan, name, None)
+        return _record_selection(NanmedianBackward1 if ignore_nan else MedianBackward1, input, pair,
+                                 wrap_dim(dim, input._data.ndim), keepdim)
+    return _median_dim_values(input, dim, keepdim, ignore_nan, name, out)
+
+
+def _median_dim_values(input, dim, keepdim, ignore_nan, name, out):
     arr = input._data
     dim = _int_dim(dim, name)
     d = wrap_dim(dim, arr.ndim)
@@ -878,6 +1523,14 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along dim (the smallest among equally frequent ones) and the index of its last
     occurrence, as PyTorch's CPU kernel reports."""
+    if needs_grad(input):
+        _no_out_with_grad("mode", out, input)
+        pair = _mode(input, dim, keepdim, None)
+        return _record_selection(ModeBackward0, input, pair, wrap_dim(dim, input._data.ndim), keepdim)
+    return _mode(input, dim, keepdim, out)
+
+
+def _mode(input, dim, keepdim, out):
     arr = input._data
     dim = _int_dim(dim, "mode")
     d = wrap_dim(dim, arr.ndim)
@@ -966,6 +1619,10 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan, name):
     r = np.where(weight < 0.5, lo + weight * (hi - lo), hi - (hi - lo) * (1 - weight))
     r = np.where((weight == 0) | (lo == hi), lo, r)
     poisoned = (valid == 0) if ignore_nan else (nan_count > 0)
+    if needs_grad(input):
+        _no_out_with_grad(name, out, input)
+        return _quantile_graph(input, dim, d, keepdim, qs.ndim, below, above, weight, poisoned, interpolation,
+                               ignore_nan)
     r = np.where(poisoned, arr.dtype.type(np.nan), r).astype(arr.dtype)
     # r: (*batch, nq) -> (nq, *batch), with the reduced dim kept as size 1 if asked
     r = np.moveaxis(r, -1, 0)
@@ -977,6 +1634,41 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan, name):
     if qs.ndim == 0:
         r = r[0]
     return _out(r, out)
+
+
+def _quantile_graph(input, dim, d, keepdim, q_ndim, below, above, weight, poisoned, interpolation, ignore_nan):
+    """quantile as PyTorch composes it, so autograd records it: sort, gather the values at the ranks below and
+    above, lerp between them. A slice holding NaN (all-NaN for nanquantile) reads a NaN element, which then
+    takes the gradient, as in PyTorch."""
+    arr = input._data
+    if dim is None:
+        work = input.reshape(-1)
+    elif arr.ndim == 0:
+        work = input.reshape(1)
+    else:
+        work = input.unsqueeze(-1).transpose(d, -1)
+        work = work.reshape(work._data.shape[:d] + work._data.shape[d + 1:])
+    ordered = work.sort(-1).values
+    n = ordered._data.shape[-1]
+    # below/above/weight: (*batch, nq); a NaN-poisoned slice reads its last element (a NaN) with weight 0
+    if not ignore_nan and poisoned.any():
+        last = np.broadcast_to(poisoned, below.shape)
+        below, above = np.where(last, n - 1, below), np.where(last, n - 1, above)
+        weight = np.where(last, arr.dtype.type(0), weight)
+    result = ordered.gather(-1, wrap(np.ascontiguousarray(below)))
+    if interpolation in ("linear", "midpoint"):
+        above_values = ordered.gather(-1, wrap(np.ascontiguousarray(above)))
+        result = result.lerp(above_values, wrap(np.asarray(weight, arr.dtype)))
+    # (*batch, nq) -> (nq, *batch), with the reduced dim kept as size 1 if asked
+    result = result.movedim(-1, 0)
+    if keepdim:
+        if dim is None:
+            result = result.reshape((result._data.shape[0],) + (1,) * arr.ndim)
+        elif arr.ndim:
+            result = result.unsqueeze(d + 1)
+    if q_ndim == 0:
+        result = result.squeeze(0)
+    return result
 
 
 @method()

@@ -11,8 +11,16 @@ import builtins
 import math
 
 from .._backend import np
-from ._common import Tensor, finish_out, method, promote_operands, wrap, wrap_dim
-from .reduction import _label, _not_implemented, _ordered_key, _pair
+from ._common import Node, Tensor, finish_out, method, needs_grad, promote_operands, record, wrap, wrap_dim
+from .reduction import (
+    _label,
+    _no_out_with_grad,
+    _not_implemented,
+    _ordered_key,
+    _pair,
+    _record_selection,
+    _SelectsAlongDim,
+)
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive", "searchsorted",
            "bucketize"]
@@ -36,8 +44,37 @@ def _argsort(key, d, descending, stable):
     return (key.shape[d] - 1) - order
 
 
+# The values of sort/topk/kthvalue are elements of the input picked along a dim: their gradient is scattered
+# back to the returned indices. Indices (and argsort, unique, searchsorted, bucketize) are not differentiable.
+
+
+class SortBackward0(_SelectsAlongDim):
+    keepdim = True
+
+
+class SortBackward1(SortBackward0):  # sort(..., stable=...)
+    pass
+
+
+class TopkBackward0(_SelectsAlongDim):
+    keepdim = True
+
+
+class KthvalueBackward0(_SelectsAlongDim):
+    pass
+
+
 @method()
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=None, *, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("sort", out, input)
+        pair = _sort(input, dim, descending, bool(stable), None)
+        node_type = SortBackward0 if stable is None else SortBackward1  # PyTorch's overload with stable=
+        return _record_selection(node_type, input, pair, wrap_dim(dim, input._data.ndim))
+    return _sort(input, dim, descending, bool(stable), out)
+
+
+def _sort(input, dim, descending, stable, out):
     arr = input._data
     _check_sortable(arr)
     d = wrap_dim(dim, arr.ndim)
@@ -59,12 +96,21 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 @method()
 def msort(input, *, out=None):
+    _no_out_with_grad("msort", out, input)
     values = sort(input, 0).values
     return values if out is None else finish_out(values, out)
 
 
 @method()
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("topk", out, input)
+        pair = _topk(input, k, dim, largest, None)
+        return _record_selection(TopkBackward0, input, pair, wrap_dim(dim, input._data.ndim))
+    return _topk(input, k, dim, largest, out)
+
+
+def _topk(input, k, dim, largest, out):
     arr = input._data
     _check_sortable(arr, "topk")
     if arr.dtype.kind == "b":
@@ -92,6 +138,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 
 @method()
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    if needs_grad(input):
+        _no_out_with_grad("kthvalue", out, input)
+        pair = _kthvalue(input, k, dim, keepdim, None)
+        return _record_selection(KthvalueBackward0, input, pair, wrap_dim(dim, input._data.ndim), keepdim)
+    return _kthvalue(input, k, dim, keepdim, out)
+
+
+def _kthvalue(input, k, dim, keepdim, out):
     arr = input._data
     if arr.dtype.kind in "bc":
         raise _not_implemented("kthvalue_cpu", arr.dtype)
@@ -114,15 +168,36 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 # unique
 
 
-def _unique_result(values, inverse, counts, return_inverse, return_counts):
-    if not (return_inverse or return_counts):
-        return wrap(values)
+class _UniqueNotDifferentiable(Node):
+    """PyTorch records unique's values (they require grad) but has no derivative for them."""
+
+    op = ""
+
+    def backward(self, *grads):
+        raise RuntimeError(f"the derivative for '{self.op}' is not implemented.")
+
+
+class Unique2Backward0(_UniqueNotDifferentiable):
+    op = "_unique2"
+
+
+class UniqueDimBackward0(_UniqueNotDifferentiable):
+    op = "unique_dim"
+
+
+class UniqueConsecutiveBackward0(_UniqueNotDifferentiable):
+    op = "unique_consecutive"
+
+
+def _unique_result(values, inverse, counts, return_inverse, return_counts, input=None, node_type=None):
     out = [wrap(values)]
     if return_inverse:
         out.append(wrap(np.asarray(inverse).astype(_I64, copy=False)))
     if return_counts:
         out.append(wrap(np.asarray(counts).astype(_I64, copy=False)))
-    return tuple(out)
+    if node_type is not None and needs_grad(input) and (out[0].is_floating_point() or out[0].is_complex()):
+        record(node_type(), (input,), out)
+    return tuple(out) if len(out) > 1 else out[0]
 
 
 def _check_unique_dim(arr, dim):
@@ -153,7 +228,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         else:
             values, inverse, counts = np.unique(key, return_inverse=True, return_counts=True, axis=d)
             inverse = inverse.reshape(-1)
-    return _unique_result(values.astype(arr.dtype, copy=False), inverse, counts, return_inverse, return_counts)
+    return _unique_result(values.astype(arr.dtype, copy=False), inverse, counts, return_inverse, return_counts, input,
+                          Unique2Backward0 if dim is None else UniqueDimBackward0)
 
 
 @method()
@@ -177,7 +253,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     inverse = (np.cumsum(starts) - 1).reshape(inverse_shape)
     first = np.flatnonzero(starts)
     counts = np.diff(np.append(first, starts.shape[0]))
-    return _unique_result(values, inverse, counts, return_inverse, return_counts)
+    return _unique_result(values, inverse, counts, return_inverse, return_counts, input, UniqueConsecutiveBackward0)
 
 
 # -------------------------------------------------------------------------------------------------------
