@@ -2127,11 +2127,12 @@ def _matrix_norm_graph(A, ord, d0, d1, keepdim, dtype):
         perm = [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1]
         moved = A if perm == list(range(A.ndim)) else _permuted(A, perm)[0]
         s = linalg_svdvals(moved)
-        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
-        if keepdim:
-            for d in sorted((d0, d1)):
-                r = r.unsqueeze(d)
-        return r
+        if not keepdim:
+            return s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        # PyTorch keeps the reduced dims at the end and permutes them back into place
+        r = s.sum(-1, keepdim=True) if ord == "nuc" else (s.amax(-1, keepdim=True) if ord == 2 else
+                                                         s.amin(-1, keepdim=True))
+        return r.unsqueeze(-1).permute([perm.index(i) for i in range(A.ndim)])
     first, second = (d1, d0) if abs(ord) == math.inf else (d0, d1)
     if not keepdim and first < second:
         second -= 1
