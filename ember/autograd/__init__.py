@@ -109,6 +109,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+Variable = Tensor  # torch.autograd.Variable: a Tensor since PyTorch 0.4 (torchviz still imports it)
+
+
 # -------------------------------------------------------------------------------------------------------
 # Tensor methods that belong to autograd
 

@@ -245,3 +245,6 @@ def record(node, inputs, outputs):
         outputs.grad_fn = node
         outputs.requires_grad = True
     return outputs
+
+
+from .viz import DotGraph, to_dot  # noqa: E402,F401 - ember.autograd.graph.to_dot (viz needs nothing from here)
