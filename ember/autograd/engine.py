@@ -128,7 +128,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if all(g is None for g in grads):
                 grad_inputs = None
             else:
-                grad_inputs = node.backward(*grads)
+                if _grad_state.anomaly:
+                    grad_inputs = _backward_watched(node, grads)
+                else:
+                    grad_inputs = node.backward(*grads)
                 if not isinstance(grad_inputs, tuple):
                     grad_inputs = (grad_inputs,)
                 if len(grad_inputs) != len(node.next_functions):
@@ -151,6 +154,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
                                    "Set allow_unused=True if this is the desired behavior.")
     return captured
+
+
+def _backward_watched(node, grads):
+    """node.backward under anomaly mode: errors and NaN results name the forward call that made the node."""
+    from . import anomaly_mode
+
+    try:
+        grad_inputs = node.backward(*grads)
+    except Exception:
+        anomaly_mode.warn_forward_stack(node)
+        raise
+    if _grad_state.anomaly_check_nan:
+        anomaly_mode.check_nan(node, grad_inputs if isinstance(grad_inputs, tuple) else (grad_inputs,))
+    return grad_inputs
 
 
 def _accumulate_into(t, grad, create_graph):

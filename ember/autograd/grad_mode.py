@@ -9,6 +9,8 @@ class _GradState(threading.local):
     def __init__(self):
         self.enabled = True
         self.inference = False
+        self.anomaly = False  # anomaly_mode.py: record forward stacks, check backward outputs for NaN
+        self.anomaly_check_nan = True
 
 
 state = _GradState()

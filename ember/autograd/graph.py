@@ -228,6 +228,10 @@ def record(node, inputs, outputs):
     """Attach `node` as the grad_fn of `outputs` (a tensor or a sequence), with edges to `inputs`."""
     node.next_functions = tuple(edge(t) for t in inputs)
     node._sequence_nr = next(_sequence)
+    if _grad_state.anomaly:
+        from .anomaly_mode import record_forward_stack
+
+        record_forward_stack(node)
     if isinstance(outputs, (tuple, list)):
         node.num_outputs = len(outputs)
         for i, out in enumerate(outputs):
