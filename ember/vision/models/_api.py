@@ -1,0 +1,126 @@
+"""Weights enums and local checkpoint loading (torchvision.models._api's place).
+
+Nothing is downloaded: a checkpoint is looked up by torchvision's file name in the hub cache PyTorch uses
+(`$TORCH_HOME/hub/checkpoints`, default ~/.cache/torch/hub/checkpoints) and under `$EMBER_HOME`.
+"""
+
+import enum
+import os
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+__all__ = ["Weights", "WeightsEnum", "checkpoint_dirs", "load_state_dict_from_url"]
+
+
+@dataclass(eq=False)
+class Weights:
+    url: str
+    transforms: Callable
+    meta: dict = field(default_factory=dict)
+
+
+class _LazyCategories(dict):
+    """meta dict whose "categories" entry raises a clear error: the ImageNet class list is not bundled."""
+
+    def __getitem__(self, key):
+        if key == "categories" and dict.get(self, "categories") is None:
+            raise NotImplementedError(
+                "ember.vision does not bundle the 1000 ImageNet category names (_IMAGENET_CATEGORIES); "
+                "meta['categories'] is unavailable")
+        return dict.__getitem__(self, key)
+
+
+class WeightsEnum(enum.Enum):
+    """Base of ResNet18_Weights etc.: each member's value is a Weights record."""
+
+    @classmethod
+    def verify(cls, obj):
+        if obj is None:
+            return None
+        if isinstance(obj, str):
+            obj = cls[obj.replace(cls.__name__ + ".", "")]
+        elif not isinstance(obj, cls):
+            raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received "
+                            f"{obj.__class__.__name__}.")
+        return obj
+
+    def get_state_dict(self, progress=True, check_hash=False):
+        return load_state_dict_from_url(self.url, progress=progress, check_hash=check_hash)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}.{self._name_}"
+
+    def __eq__(self, other):
+        return isinstance(other, WeightsEnum) and self.__class__ is other.__class__ and self._name_ == other._name_
+
+    def __hash__(self):
+        return hash((self.__class__.__name__, self._name_))
+
+    @property
+    def url(self):
+        return self.value.url
+
+    @property
+    def transforms(self):
+        return self.value.transforms
+
+    @property
+    def meta(self):
+        return self.value.meta
+
+
+def checkpoint_dirs():
+    """Directories searched for checkpoints, in order."""
+    torch_home = os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"),
+                                                                         "torch")))
+    dirs = [os.path.join(torch_home, "hub", "checkpoints")]
+    ember_home = os.getenv("EMBER_HOME")
+    if ember_home:
+        ember_home = os.path.expanduser(ember_home)
+        dirs += [os.path.join(ember_home, "hub", "checkpoints"), os.path.join(ember_home, "checkpoints"), ember_home]
+    return dirs
+
+
+def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True, check_hash=False, file_name=None,
+                             weights_only=True):
+    """torch.hub.load_state_dict_from_url without the network: load the cached file or explain where to put it."""
+    from ... import serialization
+
+    filename = file_name or os.path.basename(url.split("?")[0])
+    dirs = [model_dir] if model_dir is not None else checkpoint_dirs()
+    for directory in dirs:
+        path = os.path.join(directory, filename)
+        if os.path.isfile(path):
+            return serialization.load(path, map_location=map_location, weights_only=weights_only)
+    raise RuntimeError(
+        f"Pretrained weights '{filename}' are not available: ember cannot download them ({url}). Download that file "
+        f"elsewhere and put it at {os.path.join(dirs[0], filename)} (the directory is $TORCH_HOME/hub/checkpoints, "
+        f"or set $EMBER_HOME and use $EMBER_HOME/hub/checkpoints/{filename}).")
+
+
+def _imagenet_meta(**extra):
+    meta = _LazyCategories(categories=None, min_size=(1, 1))
+    meta.update(extra)
+    return meta
+
+
+def _classification_transforms(crop_size=224, resize_size=256):
+    from ..transforms.transforms import ImageClassification
+
+    return partial(ImageClassification, crop_size=crop_size, resize_size=resize_size)
+
+
+def _ovewrite_named_param(kwargs, param, new_value):
+    if param in kwargs:
+        if kwargs[param] != new_value:
+            raise ValueError(f"The parameter '{param}' expected value {new_value} but got {kwargs[param]} instead.")
+    else:
+        kwargs[param] = new_value
+
+
+def _load_weights(model, weights, progress):
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
+
