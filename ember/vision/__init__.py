@@ -1,5 +1,5 @@
 """ember.vision: torchvision's place in ember (`import ember.vision as torchvision`)."""
 
-from . import models, transforms, utils
+from . import datasets, models, transforms, utils
 
-__all__ = ["models", "transforms", "utils"]
+__all__ = ["datasets", "models", "transforms", "utils"]

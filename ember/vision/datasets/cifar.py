@@ -1,0 +1,3 @@
+"""cifar dataset (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""digits dataset (in progress)."""
+
+__all__ = []

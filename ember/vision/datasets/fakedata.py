@@ -1,0 +1,3 @@
+"""fakedata dataset (in progress)."""
+
+__all__ = []

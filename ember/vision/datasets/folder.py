@@ -1,0 +1,3 @@
+"""folder dataset (in progress)."""
+
+__all__ = []

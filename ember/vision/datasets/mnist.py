@@ -1,0 +1,3 @@
+"""mnist dataset (in progress)."""
+
+__all__ = []
