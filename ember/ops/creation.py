@@ -324,13 +324,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     return _finish(arr, requires_grad)
 
 
-_TYPE_LABELS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-
 def _type_label(np_dtype):
-    return _TYPE_LABELS[from_numpy_dtype(np_dtype)._name]
+    return from_numpy_dtype(np_dtype).scalar_type_name
 
 
 def from_numpy(ndarray):

@@ -41,16 +41,11 @@ _I64 = np.dtype(np.int64)
 _BF16 = _dtype.bfloat16._np
 _HALF_TYPES = (np.dtype(np.float16), _BF16)
 
-# the names PyTorch uses for scalar types in its messages
-_TYPE_LABEL = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
-    "complex128": "ComplexDouble",
-}
 
 
 def _label(np_dtype):
-    return _TYPE_LABEL[from_numpy_dtype(np_dtype)._name]
+    """The name PyTorch uses for a scalar type in its messages."""
+    return from_numpy_dtype(np_dtype).scalar_type_name
 
 
 def _not_implemented(kernel, np_dtype):

@@ -965,7 +965,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(spec, Tensor):
         if spec._data.dtype != np.int64:
             raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
-                               f"{_TYPE_LABELS[spec.dtype._name]}")
+                               f"{spec.dtype.scalar_type_name}")
         if spec.ndim > 1:
             raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
                                f"one-dimensional tensor, but got a tensor with {spec.ndim} dims")
@@ -1134,7 +1134,7 @@ def view_as_complex(input):
         if label == "Half":
             raise RuntimeError("ember: view_as_complex of float16 (complex32) is not supported")
         raise RuntimeError(f"view_as_complex is only supported for half, float and double tensors, but got a tensor "
-                           f"of scalar type: {_TYPE_LABELS[input.dtype._name]}")
+                           f"of scalar type: {input.dtype.scalar_type_name}")
     if arr.ndim == 0 or arr.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if arr.strides[-1] != arr.itemsize:
@@ -1158,11 +1158,6 @@ class _ContiguousFormat:
 
 
 _CONTIGUOUS = _ContiguousFormat()
-
-_TYPE_LABELS = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
 
 # -------------------------------------------------------------------------------------------------------
 # joining
@@ -1249,7 +1244,7 @@ def _cat(tensors, dim, out):
     dtype = _common_dtype(tensors)
     if out is not None and not _dtype.can_cast(_dtype.from_numpy_dtype(dtype), out.dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
-                        f"{_TYPE_LABELS[out.dtype._name]}")
+                        f"{out.dtype.scalar_type_name}")
     # PyTorch skips 1-D empty tensors (the legacy "no data" placeholder) whatever the other shapes
     kept = [(i, t._data) for i, t in enumerate(tensors) if t._data.shape != (0,)]
     if not kept:
@@ -1454,7 +1449,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if counts.dtype.kind not in "iu":
             raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '"
-                                      f"{_TYPE_LABELS[repeats.dtype._name]}'")
+                                      f"{repeats.dtype.scalar_type_name}'")
         counts = counts.reshape(-1)
         if counts.size == 1:
             counts = int(counts[0])
