@@ -610,3 +610,29 @@ def test_large_tensors_within_float32_rounding(name, kw):
             opt.step()
         out.append((params, opt))
     _check_same(out[1][0], out[1][1], out[0][0], out[0][1])
+
+
+def test_update_bn_matches_torch():
+    """swa_utils.update_bn recomputes BatchNorm statistics over a loader as torch does."""
+    import torch.optim.swa_utils as tswa
+
+    import ember.optim.swa_utils as eswa
+
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((8, 3)).astype(np.float32) for _ in range(4)]
+    results = []
+    for m, swa in ((torch, tswa), (ember, eswa)):
+        m.manual_seed(0)
+        model = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.BatchNorm1d(4))
+        with m.no_grad():
+            model[0].weight.copy_(m.from_numpy(np.arange(12, dtype=np.float32).reshape(4, 3) / 10))
+            model[0].bias.zero_()
+        loader = [m.from_numpy(b.copy()) for b in batches]
+        swa.update_bn(loader, model)
+        bn = model[1]
+        results.append((bn.running_mean.numpy().copy(), bn.running_var.numpy().copy(),
+                        int(bn.num_batches_tracked), bn.momentum, model.training))
+    (tm, tv, tn, tmom, ttr), (em, ev, en, emom, etr) = results
+    np.testing.assert_allclose(em, tm, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ev, tv, rtol=1e-5, atol=1e-6)
+    assert (en, emom, etr) == (tn, tmom, ttr)
