@@ -1,4 +1,4 @@
-"""`python -m ember` (and the `ember` console script): `--version`, `run script.py [args]`."""
+"""`python -m ember` (and the `ember` console script): `--version`, `run script.py [args]`, `demo`."""
 
 import argparse
 import sys
@@ -15,6 +15,16 @@ def _parser(version):
     run.add_argument("-m", dest="module", metavar="MODULE", help="run a library module as a script (like python -m)")
     run.add_argument("script", nargs="?", help="the script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    demo = commands.add_parser(
+        "demo", help="train a small CNN on the bundled 8x8 digits and save a checkpoint PyTorch loads",
+        description="Train a small CNN on the bundled 8x8 digits (ember.vision.datasets.Digits) and print the loss "
+                    "and test accuracy per epoch; save the weights (loadable by PyTorch) and, with matplotlib, "
+                    "plots of the loss curve and the misclassified test digits.")
+    demo.add_argument("--epochs", type=int, default=10, help="training epochs (default: 10)")
+    demo.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
+    demo.add_argument("--out", default="ember-demo", metavar="DIR",
+                      help="where to write digits_cnn.pt and the plots (default: ./ember-demo)")
+    demo.add_argument("--no-plots", action="store_true", help="do not write loss.png and misclassified.png")
     return parser
 
 
@@ -38,7 +48,14 @@ def main(argv=None):
     parser = _parser(ember.__version__)
     if argv and argv[0] == "run":
         return _run_command(argv[1:], parser)
-    parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if options.command == "demo":
+        if options.epochs < 1 or options.batch_size < 1:
+            parser.error("demo: --epochs and --batch-size must be positive")
+        from . import _demo
+
+        return _demo.main(epochs=options.epochs, batch_size=options.batch_size, out_dir=options.out,
+                          plots=not options.no_plots)
     parser.print_help()
     return 0
 
