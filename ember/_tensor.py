@@ -46,8 +46,9 @@ class Size(tuple):
 
 
 class Tensor:
+    # _view_version (views only): the shared version when this view's history was last made current
     __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_base", "_version_counter", "_hooks",
-                 "_retains_grad", "__dict__", "__weakref__")
+                 "_retains_grad", "_view_version", "__dict__", "__weakref__")
 
     # ------------------------------------------------------------------------------------------------
     # construction
@@ -638,7 +639,8 @@ def _view_of(src, arr):
     tensor and shares the version counter, as PyTorch views do."""
     t = _wrap(arr)
     t._base = src if src._base is None else src._base
-    t._version_counter = src._shared_version_counter()
+    vc = t._version_counter = src._shared_version_counter()
+    t._view_version = vc[0]
     return t
 
 

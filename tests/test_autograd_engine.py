@@ -220,3 +220,24 @@ def test_copies_of_a_trained_module_do_not_share_graph_state():
     assert twin.weight.grad.tolist() == [[1.0, 1.0, 1.0]] * 2
     assert model.weight.grad.tolist() == [[1.0, 1.0, 1.0]] * 2  # the original's gradient is untouched
     assert restored.weight.grad is None or restored.weight.grad.shape == (2, 3)
+
+
+@pytest.mark.parametrize("case", ["sibling_view", "base_inplace", "chained"])
+def test_stale_views_take_the_base_history_after_inplace_writes(case):
+    """Views recorded before an in-place write to their base must not send gradients to overwritten values."""
+    results = []
+    for m in (torch, ember):
+        a = m.arange(12.0).reshape(3, 4).requires_grad_(True)
+        x = a.flip(1)
+        row = x[1]
+        if case == "sibling_view":
+            x[1, 0] = 5.0
+        elif case == "base_inplace":
+            x.mul_(2)
+        else:
+            col = x[:, 2]
+            col.add_(1)
+            row.mul_(3)
+        (row * m.arange(4.0)).sum().backward()
+        results.append(a.grad.tolist())
+    assert results[1] == results[0]

@@ -5,7 +5,7 @@ from .. import _dtype
 from .._backend import np
 from .._dtype import from_numpy_dtype, result_dtype, scalar_dtype
 from .._tensor import Tensor, _view_of, _wrap, _wrap_dim
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node, needs_grad, record, refresh_view_history
 
 __all__ = ["Tensor", "wrap", "view_of", "method", "wrap_dim", "wrap_dims", "broadcast_error", "broadcast_shapes",
            "finish_out", "promote_operands", "operand_dtype", "np", "from_numpy_dtype", "Node", "needs_grad", "record",
@@ -133,6 +133,8 @@ def prepare_inplace(self, *others):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if base is not None and self.requires_grad:
+        refresh_view_history(self)  # a stale view must not hand its outdated history to the stand-in
     stand_in = wrap(self._data.copy())
     stand_in.requires_grad = self.requires_grad
     stand_in.grad_fn = self.grad_fn
@@ -230,3 +232,4 @@ def _rebase_view(view, base, node):
     base.requires_grad = True
     as_strided = AsStridedBackward0(geometry, base._data.shape)
     record(as_strided, (base,), view)
+    view._view_version = view._version_counter[0]  # its history is current again
