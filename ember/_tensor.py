@@ -645,7 +645,8 @@ def _view_of(src, arr):
 
 
 # entries autograd keeps in a tensor's __dict__: they belong to this object's graph, never to a copy
-_AUTOGRAD_STATE = frozenset({"_grad_accumulator", "_grad_accumulator_strong", "_output_nr", "_shared"})
+_AUTOGRAD_STATE = frozenset({"_grad_accumulator", "_grad_accumulator_strong", "_output_nr", "_shared",
+                             "_multi_output_view"})
 
 
 def _user_state(t):

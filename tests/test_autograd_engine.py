@@ -241,3 +241,39 @@ def test_stale_views_take_the_base_history_after_inplace_writes(case):
         (row * m.arange(4.0)).sum().backward()
         results.append(a.grad.tolist())
     assert results[1] == results[0]
+
+
+def test_inplace_on_outputs_of_multi_output_views_is_refused():
+    for m in (torch, ember):
+        x = m.ones(2, 3, requires_grad=True) * 1
+        a, _ = x.unbind(0)
+        with pytest.raises(RuntimeError, match="is a view and is being modified inplace. This view is the output of "
+                                               "a function that returns multiple views"):
+            a.mul_(2)
+        with m.no_grad():
+            a.mul_(2)  # allowed without grad, as in torch
+        p, _ = m.ones(4).split(2)
+        p.mul_(2)  # and on tensors that need no grad
+
+
+def test_mark_dirty_rebases_history_and_refuses_leaves():
+    for m in (torch, ember):
+        class Double(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad has been used in an in-place"):
+            Double.apply(m.ones(2, requires_grad=True))
+        leaf = m.ones(2, requires_grad=True)
+        z = leaf * 1
+        out = Double.apply(z)
+        assert out is z and type(out.grad_fn).__name__ == "DoubleBackward"
+        out.sum().backward()
+        assert leaf.grad.tolist() == [2.0, 2.0]

@@ -122,6 +122,10 @@ class Function(metaclass=_FunctionMeta):
             fixed.append(o)
         outputs = tuple(fixed)
 
+        if record_graph:
+            for d in dirty:
+                if d.requires_grad and d.grad_fn is None:
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         saved = ctx.__dict__.pop("_to_save", ())
         ctx._saved_for_user = tuple(
             None if t is None else SavedTensor(t, ctx, any(t is o for o in outputs)) for t in saved)

@@ -263,6 +263,8 @@ def record(node, inputs, outputs):
                 out.requires_grad = True
                 if i:
                     out.__dict__["_output_nr"] = i
+                if out._base is not None:  # unbind/split/chunk: such views may not be written in place
+                    out.__dict__["_multi_output_view"] = True
         for saved in node.__dict__.get("_saved", ()):  # outputs saved before they had their numbers
             if saved.is_output:
                 for i, out in enumerate(outputs):

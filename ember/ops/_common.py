@@ -131,6 +131,12 @@ def prepare_inplace(self, *others):
     base = self._base
     if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.requires_grad and self.__dict__.get("_multi_output_view"):
+        name = type(self.grad_fn).__name__.removesuffix("Backward0") if self.grad_fn is not None else "a function"
+        raise RuntimeError(f"Output {self.__dict__.get('_output_nr', 0)} of {name} is a view and is being modified "
+                           "inplace. This view is the output of a function that returns multiple views. Such "
+                           "functions do not allow the output views to be modified inplace. You should replace the "
+                           "inplace operation by an out-of-place one.")
     if self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if base is not None and self.requires_grad:
