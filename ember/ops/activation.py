@@ -321,14 +321,19 @@ def celu_(input, alpha=1.0):
 
 
 def _erf(x):
-    from .special import erf_kernel
+    from .special import erf_kernel, erf_kernel_f32
 
+    if x.dtype == np.float32:  # float32 (and half types, computed in float32): the fast float32 kernel
+        return erf_kernel_f32(x)
     return erf_kernel(x).astype(x.dtype)
 
 
 def _sigmoid_np(v):
-    e = np.exp(-np.abs(v))
-    return np.where(v >= 0, 1 / (1 + e), e / (1 + e))
+    # 1 / (1 + e^-v) as PyTorch computes it (e^-v overflowing to inf gives exactly 0), one buffer reused
+    out = np.negative(v, out=np.empty(v.shape, v.dtype))
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 _SQRT_2 = math.sqrt(2.0)
