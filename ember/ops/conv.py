@@ -79,14 +79,15 @@ def _im2col(x, kernel, stride, pads, dilation, out_size):
 def _col2im(cols, full_size, kernel, stride, dilation, out_size):
     """Sum columns (C, *kernel, N, *out) back into an (N, C, *full_size) array: one strided add per offset."""
     C, N = cols.shape[0], cols.shape[1 + len(kernel)]
-    res = np.zeros((N, C) + tuple(full_size), cols.dtype)
+    # accumulate in the columns' own (C, N, ...) order, so each add walks both arrays the same way; the
+    # caller gets an (N, C, ...) view
+    res = np.zeros((C, N) + tuple(full_size), cols.dtype)
     d = len(kernel)
-    to_nc = (1, 0) + tuple(range(2, 2 + d))
     for offset in np.ndindex(*kernel):
         region = tuple(slice(o * dl, o * dl + (p - 1) * s + 1, s)
                        for o, dl, p, s in zip(offset, dilation, out_size, stride))
-        res[(slice(None), slice(None)) + region] += cols[(slice(None),) + offset].transpose(to_nc)
-    return res
+        res[(slice(None), slice(None)) + region] += cols[(slice(None),) + offset]
+    return res.transpose((1, 0) + tuple(range(2, 2 + d)))
 
 
 def _to_group_rows(a, groups):
