@@ -94,7 +94,7 @@ def _numpy_array(arr):
         raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
                          "between byte orders is currently not supported.")
     from_numpy_dtype(arr.dtype)
-    if any(s < 0 for s in arr.strides):
+    if arr.ndim and min(arr.strides) < 0:
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making a "
                          "copy of your array  with array.copy().) ")
