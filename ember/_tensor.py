@@ -873,13 +873,7 @@ def _check_inplace(t):
 
 
 def _commit_inplace(t, result):
-    """ops._common.commit_inplace, plus a case it leaves out: a value that requires grad written into a view
-    whose base does not (PyTorch then gives the base a CopySlices history too)."""
-    from .ops._common import _rebase_view, commit_inplace
+    """ops._common.commit_inplace, imported when first needed (ops/ imports this module)."""
+    from .ops._common import commit_inplace
 
-    commit_inplace(t, result)
-    base = t._base
-    node = result.grad_fn
-    if node is not None and base is not None and not base.requires_grad and t.grad_fn is node:
-        _rebase_view(t, base, node)
-    return t
+    return commit_inplace(t, result)

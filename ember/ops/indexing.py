@@ -166,19 +166,6 @@ def _no_out_with_grad(op, out, *tensors):
                            "one of the arguments requires grad.")
 
 
-def _commit(self, result):
-    """commit_inplace, plus the case it leaves out: an in-place write of a value that requires grad into a view
-    whose base does not (PyTorch then gives the base a CopySlices history too)."""
-    commit_inplace(self, result)
-    base = self._base
-    node = result.grad_fn
-    if node is not None and base is not None and not base.requires_grad and self.grad_fn is node:
-        from ._common import _rebase_view
-
-        _rebase_view(self, base, node)
-    return self
-
-
 def _sum_to(grad, shape):
     """sum_to_shape that also restores leading size-1 dims a value lost (x[i] = v strips them)."""
     shape = tuple(shape)
@@ -720,7 +707,7 @@ def _setitem_grad(self, index, value):
         elif not isinstance(value, Tensor):
             value = wrap(val)
         result = _index_put_key(src, key, value, False, val)
-    _commit(target, result)
+    commit_inplace(target, result)
     base = self._base
     if target is not self and base is not None and base.grad_fn is not None and target.grad_fn is not None:
         # self is a view written through a view of its own: its history now comes from the rewritten base
@@ -1130,7 +1117,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
     src = _src_or_value(src, value, "scatter_")
     if needs_grad(self, src):
-        return _commit(self, scatter(prepare_inplace(self, src), dim, index, src, reduce=reduce))
+        return commit_inplace(self, scatter(prepare_inplace(self, src), dim, index, src, reduce=reduce))
     _scatter_into(self, dim, index, src, reduce, "scatter")
     self._bump_version()
     return self
@@ -1168,7 +1155,7 @@ def scatter_add(input, dim, index, src, *, out=None):
 def scatter_add_(self, dim, index, src):
     _check_tensor_src(src, "scatter_add_")
     if needs_grad(self, src):
-        return _commit(self, scatter_add(prepare_inplace(self, src), dim, index, src))
+        return commit_inplace(self, scatter_add(prepare_inplace(self, src), dim, index, src))
     dim, key, vals = _scatter_prepare(self, dim, index, src, "scatter_add")
     if key is not None:
         _ufunc_at(np.add, self._data, key, vals)
@@ -1296,7 +1283,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
 @method()
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     if needs_grad(self, src):
-        return _commit(self, scatter_reduce(prepare_inplace(self, src), dim, index, src, reduce,
+        return commit_inplace(self, scatter_reduce(prepare_inplace(self, src), dim, index, src, reduce,
                                             include_self=include_self))
     _scatter_reduce_into(self, dim, index, src, reduce, include_self)
     self._bump_version()
@@ -1410,7 +1397,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 @method()
 def index_add_(self, dim, index, source, *, alpha=1):
     if needs_grad(self, source):
-        return _commit(self, index_add(prepare_inplace(self, source), dim, index, source, alpha=alpha))
+        return commit_inplace(self, index_add(prepare_inplace(self, source), dim, index, source, alpha=alpha))
     _index_add_into(self, dim, index, source, alpha)
     self._bump_version()
     return self
@@ -1446,7 +1433,7 @@ def index_copy(input, dim, index, source, *, out=None):
 @method()
 def index_copy_(self, dim, index, source):
     if needs_grad(self, source):
-        return _commit(self, index_copy(prepare_inplace(self, source), dim, index, source))
+        return commit_inplace(self, index_copy(prepare_inplace(self, source), dim, index, source))
     _index_copy_into(self, dim, index, source)
     self._bump_version()
     return self
@@ -1520,7 +1507,7 @@ def index_fill(input, dim, index, value):
 @method()
 def index_fill_(self, dim, index, value):
     if needs_grad(self, value):
-        return _commit(self, index_fill(prepare_inplace(self, value), dim, index, value))
+        return commit_inplace(self, index_fill(prepare_inplace(self, value), dim, index, value))
     _index_fill_into(self, dim, index, value)
     self._bump_version()
     return self
@@ -1565,7 +1552,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
 @method()
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
     if needs_grad(self, source):
-        return _commit(self, index_reduce(prepare_inplace(self, source), dim, index, source, reduce,
+        return commit_inplace(self, index_reduce(prepare_inplace(self, source), dim, index, source, reduce,
                                           include_self=include_self))
     _index_reduce_into(self, dim, index, source, reduce, include_self)
     self._bump_version()
@@ -1638,7 +1625,7 @@ def index_put(input, indices, values, accumulate=False):
 @method()
 def index_put_(input, indices, values, accumulate=False):
     if needs_grad(input, values):
-        return _commit(input, index_put(prepare_inplace(input, values), indices, values, accumulate))
+        return commit_inplace(input, index_put(prepare_inplace(input, values), indices, values, accumulate))
     _index_put_into(input, indices, values, accumulate)
     input._bump_version()
     return input
@@ -1722,7 +1709,7 @@ def masked_fill_(self, mask, value):
     v = _fill_value(value, arr.dtype, "masked_fill_")
     _check_inplace_broadcast(arr.shape, m.shape)
     if needs_grad(self, value):
-        return _commit(self, masked_fill(prepare_inplace(self, value), mask, value))
+        return commit_inplace(self, masked_fill(prepare_inplace(self, value), mask, value))
     np.copyto(arr, v, where=m)
     self._bump_version()
     return self
@@ -1801,7 +1788,7 @@ def masked_scatter_(self, mask, source):
     m = _bool_mask(mask, "masked_scatter_")
     _check_inplace_broadcast(arr.shape, m.shape)
     if needs_grad(self, source):
-        return _commit(self, masked_scatter(prepare_inplace(self, source), mask, source))
+        return commit_inplace(self, masked_scatter(prepare_inplace(self, source), mask, source))
     _masked_scatter_into(arr, np.broadcast_to(m, arr.shape), source)
     self._bump_version()
     return self
@@ -1865,7 +1852,7 @@ def put(input, index, source, accumulate=False):
 @method()
 def put_(self, index, source, accumulate=False):
     if needs_grad(self, source):
-        return _commit(self, put(prepare_inplace(self, source), index, source, accumulate))
+        return commit_inplace(self, put(prepare_inplace(self, source), index, source, accumulate))
     _put_into(self, index, source, accumulate)
     self._bump_version()
     return self
@@ -1999,7 +1986,7 @@ def triu(input, diagonal=0, *, out=None):
 @method()
 def tril_(self, diagonal=0):
     if needs_grad(self):
-        return _commit(self, tril(prepare_inplace(self), diagonal))
+        return commit_inplace(self, tril(prepare_inplace(self), diagonal))
     arr = self._data
     np.copyto(arr, np.zeros((), arr.dtype), where=~_triangle(arr, diagonal, True, "tril"))
     self._bump_version()
@@ -2009,7 +1996,7 @@ def tril_(self, diagonal=0):
 @method()
 def triu_(self, diagonal=0):
     if needs_grad(self):
-        return _commit(self, triu(prepare_inplace(self), diagonal))
+        return commit_inplace(self, triu(prepare_inplace(self), diagonal))
     arr = self._data
     np.copyto(arr, np.zeros((), arr.dtype), where=~_triangle(arr, diagonal, False, "triu"))
     self._bump_version()

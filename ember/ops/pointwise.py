@@ -2077,15 +2077,7 @@ def _grad_inplace(self, compute, others):
                                                               from_numpy_dtype(self._data.dtype)):
         raise RuntimeError(f"result type {type_label(res.dtype)} can't be cast to the desired output type "
                            f"{type_label(self._data.dtype)}")
-    commit_inplace(self, result)
-    base, node = self._base, result.grad_fn
-    if node is not None and base is not None and not base.requires_grad and self.grad_fn is node:
-        # a value that requires grad written into a view of a tensor that does not: PyTorch gives the base
-        # a CopySlices history too (commit_inplace leaves this case out)
-        from ._common import _rebase_view
-
-        _rebase_view(self, base, node)
-    return self
+    return commit_inplace(self, result)
 
 
 def _inplace(fn, name):
