@@ -5,8 +5,8 @@ PyTorch's CPU generator (aten CPUGeneratorImpl) is the standard mt19937 seeded w
 the same 32-bit words once its 624-word key and position are set, so every stream here starts from exactly
 PyTorch's words; the distributions in `ops/random.py` turn words into values.
 
-The state tensor has PyTorch's layout (5056 bytes, the `CPUGeneratorImplState` struct), so a state taken
-from torch can be set here and vice versa.
+The state tensor has PyTorch's layout (5056 bytes, the `CPUGeneratorImplState` struct), so a state that
+PyTorch produced can be set here and vice versa.
 """
 
 import os
