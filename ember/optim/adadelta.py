@@ -9,7 +9,6 @@ from .optimizer import (
     no_grad_step,
     real_view,
     scalar_step,
-    step_tensor_to_float,
     to_float,
     zeros_state,
 )
@@ -38,13 +37,8 @@ class Adadelta(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("capturable", False)):
-                group.setdefault(key, value)
-            for p in group["params"]:
-                if self.state.get(p):
-                    step_tensor_to_float(self.state[p])
+        self._upgrade_loaded_state((("foreach", None), ("maximize", False), ("differentiable", False),
+                                    ("capturable", False)))
 
     @no_grad_step
     def step(self, closure=None):

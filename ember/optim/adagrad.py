@@ -10,7 +10,6 @@ from .optimizer import (
     no_grad_step,
     real_view,
     scalar_step,
-    step_tensor_to_float,
     to_float,
 )
 
@@ -59,13 +58,8 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        for p_state in self.state.values():
-            step_tensor_to_float(p_state)
+        self._upgrade_loaded_state((("foreach", None), ("maximize", False), ("differentiable", False),
+                                    ("fused", None)))
 
     def share_memory(self):
         pass  # NumPy arrays of one process: nothing to move

@@ -11,7 +11,6 @@ from .optimizer import (
     no_grad_step,
     real_view,
     scalar_step,
-    step_tensor_to_float,
     to_float,
     zeros_state,
 )
@@ -60,18 +59,9 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state:
-                    step_tensor_to_float(p_state)
+        self._upgrade_loaded_state((("amsgrad", False), ("maximize", False), ("foreach", None),
+                                    ("capturable", False), ("differentiable", False),
+                                    ("decoupled_weight_decay", False), ("fused", None)))
 
     @no_grad_step
     def step(self, closure=None):

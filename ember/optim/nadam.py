@@ -11,7 +11,6 @@ from .optimizer import (
     no_grad_step,
     real_view,
     scalar_step,
-    step_tensor_to_float,
     to_float,
     zeros_state,
 )
@@ -47,14 +46,9 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("maximize", False), ("foreach", None), ("capturable", False),
-                               ("differentiable", False), ("decoupled_weight_decay", False)):
-                group.setdefault(key, value)
-            for p in group["params"]:
-                if self.state.get(p):
-                    step_tensor_to_float(self.state[p])
-                    step_tensor_to_float(self.state[p], "mu_product")
+        self._upgrade_loaded_state((("maximize", False), ("foreach", None), ("capturable", False),
+                                    ("differentiable", False), ("decoupled_weight_decay", False)),
+                                   step_keys=("step", "mu_product"))
 
     @no_grad_step
     def step(self, closure=None):

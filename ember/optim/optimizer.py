@@ -131,6 +131,18 @@ class Optimizer:
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
 
+    def _upgrade_loaded_state(self, group_defaults, step_keys=("step",)):
+        """For subclasses' __setstate__: fill option keys older pickles lack, and turn their Python-number
+        step counters into the 0-dim float32 tensors PyTorch keeps."""
+        for group in self.param_groups:
+            for key, value in group_defaults:
+                group.setdefault(key, value)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    for key in step_keys:
+                        step_tensor_to_float(p_state, key)
+
     def __repr__(self):
         text = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):

@@ -11,7 +11,6 @@ from .optimizer import (
     no_grad_step,
     real_view,
     scalar_step,
-    step_tensor_to_float,
     to_float,
     zeros_state,
 )
@@ -43,13 +42,8 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("momentum", 0), ("centered", False), ("foreach", None), ("maximize", False),
-                               ("differentiable", False), ("capturable", False)):
-                group.setdefault(key, value)
-            for p in group["params"]:
-                if self.state.get(p):
-                    step_tensor_to_float(self.state[p])
+        self._upgrade_loaded_state((("momentum", 0), ("centered", False), ("foreach", None), ("maximize", False),
+                                    ("differentiable", False), ("capturable", False)))
 
     @no_grad_step
     def step(self, closure=None):

@@ -36,12 +36,8 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        self._upgrade_loaded_state((("nesterov", False), ("maximize", False), ("foreach", None),
+                                    ("differentiable", False), ("fused", False)), step_keys=())
 
     @no_grad_step
     def step(self, closure=None):
