@@ -8,7 +8,7 @@ as ember Tensors (or Python numbers where PyTorch has them) so state_dict() has 
 
 from .._backend import np
 from .._tensor import Tensor, _wrap
-from .optimizer import Optimizer, add_scaled_, no_grad_step, to_float
+from .optimizer import Optimizer, add_scaled_, check_lr, no_grad_step, to_float
 
 __all__ = ["LBFGS"]
 
@@ -128,10 +128,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if hasattr(lr, "numel") and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,

@@ -375,6 +375,28 @@ class Optimizer:
 _F64 = np.dtype(np.float64)
 
 
+def check_lr(lr):
+    """torch's learning-rate checks, first in every optimizer's constructor."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_nonnegative(**values):
+    """torch's "Invalid <name> value: <value>" check for each keyword, in the order given."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def check_betas(betas):
+    """Both Adam-style betas in [0, 1)."""
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
 def _opmath_scalar(s, dtype):
     """A Python scalar as the kernel sees it: rounded to float32 for every dtype but float64."""
     return float(s) if dtype == _F64 else float(np.float32(s))
