@@ -1259,3 +1259,32 @@ def test_load_interrupted_by_exception_restores():
     tnet.heads[1]._register_load_state_dict_pre_hook(boom)
     with pytest.raises(KeyError):
         tnet.load_state_dict(to_lib(torch, sd))
+
+
+def _registration_error(m, call):
+    module = m.nn.Module()
+    try:
+        call(m, module)
+    except Exception as exc:  # noqa: BLE001 - the exception itself is what is compared
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, mod: mod.register_buffer(3, None),
+    lambda m, mod: mod.register_buffer("a.b", None),
+    lambda m, mod: mod.register_buffer("", None),
+    lambda m, mod: mod.register_buffer("training", None),
+    lambda m, mod: mod.register_buffer("x", 3.0),
+    lambda m, mod: mod.register_parameter(3, None),
+    lambda m, mod: mod.register_parameter("a.b", None),
+    lambda m, mod: mod.register_parameter("", None),
+    lambda m, mod: mod.register_parameter("training", None),
+    lambda m, mod: mod.register_parameter("w", m.zeros(2)),
+    lambda m, mod: m.nn.Module.__new__(m.nn.Module).register_buffer("x", None),
+    lambda m, mod: m.nn.Module.__new__(m.nn.Module).register_parameter("x", None),
+])
+def test_registration_errors_match_torch(call):
+    expected = _registration_error(torch, call)
+    assert expected is not None
+    assert _registration_error(ember, call) == expected
