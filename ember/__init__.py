@@ -65,7 +65,7 @@ from . import autograd, linalg, random, special
 
 # Imported on first use (PEP 562), so `import ember` stays fast: the layers, optimizers, data tools and
 # the nn.functional names torch also exposes at its top level.
-_LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization", "cuda", "vision"}
+_LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization", "cuda", "vision", "distributed", "multiprocessing"}
 _LAZY_FUNCTIONAL = {
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
     "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
