@@ -7,47 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.data as tdata
+from data_fixtures import LIBS, both
 
 import ember
 import ember.utils.data as edata
-
-LIBS = [(ember, edata), (torch, tdata)]
-
-
-def same(e, t):
-    """ember structure `e` equals torch structure `t`: same container types, tensors with equal dtype/shape/values."""
-    if isinstance(t, torch.Tensor):
-        assert isinstance(e, ember.Tensor), type(e)
-        assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
-        np.testing.assert_array_equal(e.numpy(), t.numpy())
-    elif isinstance(t, dict):
-        assert type(e).__name__ == type(t).__name__ and list(e) == list(t)
-        for k in t:
-            same(e[k], t[k])
-    elif isinstance(t, (list, tuple)):
-        assert type(e).__name__ == type(t).__name__ and len(e) == len(t), (e, t)
-        for a, b in zip(e, t):
-            same(a, b)
-    else:
-        assert type(e) is type(t) and e == t, (e, t)
-
-
-def both(fn):
-    """fn(m, data) with ember and with torch: same results, or the same exception type and message."""
-    out = []
-    for m, d in LIBS:
-        try:
-            out.append(("ok", fn(m, d)))
-        except Exception as exc:  # noqa: BLE001 - comparing the failure itself
-            out.append(("err", exc))
-    (ke, e), (kt, t) = out
-    assert ke == kt, (e, t)
-    if ke == "err":
-        assert type(e) is type(t) and str(e) == str(t), (repr(e), repr(t))
-    else:
-        same(e, t)
-    return e, t
-
 
 # -----------------------------------------------------------------------------------------------------------
 # datasets
@@ -349,6 +312,44 @@ def test_collate_errors():
     with pytest.raises(TypeError, match="default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                                         "or lists; found <class 'object'>"):
         edata.default_collate([object()])
+
+
+def fast_path_batches(m):
+    """Batches that reach or just miss default_collate's same-shape fast path."""
+    base = m.arange(24.0).reshape(2, 3, 4)
+    return {
+        "same_shape": [m.arange(12.0).reshape(3, 4) + i for i in range(5)],
+        "noncontiguous": [base[0].t(), base[1].t(), m.arange(24.0).reshape(4, 6)[:, ::2]],
+        "first_dim_ragged_same_total": [m.zeros(2, 3), m.zeros(4, 3), m.zeros(3, 3), m.zeros(3, 3)],
+        "other_dim_ragged": [m.zeros(3, 2), m.zeros(3, 4)],
+        "ndim_differs": [m.zeros(3), m.zeros(3, 1)],
+        "dtypes_differ": [m.zeros(3), m.zeros(3, dtype=m.float64)],
+        "int_dtypes_differ": [m.zeros(3, dtype=m.int8), m.zeros(3, dtype=m.int64)],
+        "zero_sized": [m.zeros(0, 2), m.zeros(0, 2)],
+        "bool": [m.tensor([True, False]), m.tensor([False, False])],
+        "ints_big": [2**62, -(2**63), 5],
+        "ints_overflow": [1, 2**63],
+        "int_and_bool": [1, True],
+    }
+
+
+@pytest.mark.parametrize("name", list(fast_path_batches(ember)))
+def test_default_collate_fast_paths_match_torch(name):
+    both(lambda m, d: d.default_collate(fast_path_batches(m)[name]))
+
+
+def test_default_collate_stack_keeps_grad_and_subclass_paths():
+    for m, d in LIBS:
+        a, b = m.ones(2, requires_grad=True), m.zeros(2)
+        out = d.default_collate([a, b])
+        assert type(out.grad_fn).__name__ == "StackBackward0"
+        out.sum().backward()
+        assert a.grad.tolist() == [1.0, 1.0]
+        p = m.nn.Parameter(m.ones(2))
+        assert type(d.default_collate([p, p]).grad_fn).__name__ == "StackBackward0"
+    out = edata.default_collate([ember.ones(2), ember.ones(2)])
+    out[0, 0] = 5.0  # a new array: the items are not written through
+    assert out.is_contiguous() and out.tolist() == [[5.0, 1.0], [1.0, 1.0]]
 
 
 def test_collate_custom_map():

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.data as tdata
+from data_fixtures import LIBS, both, same
 
 import ember
 import ember.utils.data as edata
 from ember.utils.data import _worker
 
-LIBS = [(ember, edata), (torch, tdata)]
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -47,37 +47,6 @@ def quiet_worker_count_warning():
         yield
 
 
-def same(e, t):
-    if isinstance(t, torch.Tensor):
-        assert isinstance(e, ember.Tensor), type(e)
-        assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape), (e, t)
-        np.testing.assert_array_equal(e.numpy(), t.numpy())
-    elif isinstance(t, dict):
-        assert type(e).__name__ == type(t).__name__ and list(e) == list(t)
-        for k in t:
-            same(e[k], t[k])
-    elif isinstance(t, (list, tuple)):
-        assert type(e).__name__ == type(t).__name__ and len(e) == len(t), (e, t)
-        for a, b in zip(e, t):
-            same(a, b)
-    else:
-        assert type(e) is type(t) and e == t, (e, t)
-
-
-def both(fn):
-    out = []
-    for m, d in LIBS:
-        try:
-            out.append(("ok", fn(m, d)))
-        except Exception as exc:  # noqa: BLE001 - comparing the failure itself
-            out.append(("err", exc))
-    (ke, e), (kt, t) = out
-    assert ke == kt, (e, t)
-    if ke == "err":
-        assert type(e) is type(t) and str(e) == str(t), (repr(e), repr(t))
-    else:
-        same(e, t)
-    return e, t
 
 
 def exited(pid):
@@ -326,6 +295,55 @@ def test_iterable_batches_match_torch():
         both(lambda m, d: list(d.DataLoader(make_range(d, 3, 10), **kwargs)))
 
 
+def tensor_dataset(m, grad=False):
+    x = m.arange(60.0).reshape(10, 2, 3)
+    return m.utils.data.TensorDataset(x, m.arange(10) * 3, m.rand(10) > 0.5,
+                                      m.ones(10, requires_grad=grad))
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=4), dict(batch_size=3, drop_last=True),
+                                    dict(sampler=[9, -1, 0, -10, 3], batch_size=2), dict(sampler=[2, 10], batch_size=2),
+                                    dict(sampler=[2, -11], batch_size=2), dict(sampler=[np.int64(2), 1], batch_size=2),
+                                    dict(batch_size=None), dict(batch_sampler=[[5, 5, 1], [0]]),
+                                    dict(batch_sampler=[np.array([4, 2]), np.array([7])])])
+def test_tensor_dataset_batches_match_torch(kwargs):
+    # TensorDataset batches are gathered whole in ember; values, dtypes, errors and grad must be torch's
+    both(lambda m, d: list(d.DataLoader(tensor_dataset(m), **kwargs)))
+    for m, d in LIBS:
+        batch = next(iter(d.DataLoader(tensor_dataset(m, grad=True), batch_size=3)))
+        assert [type(b.grad_fn).__name__ for b in batch] == ["NoneType"] * 3 + ["StackBackward0"]
+    x = ember.arange(12.0).reshape(4, 3)
+    (batch,) = next(iter(edata.DataLoader(edata.TensorDataset(x), batch_size=2)))
+    batch[0, 0] = 100.0  # a gathered copy, not a view of the dataset
+    assert x[0, 0].item() == 0.0 and batch.is_contiguous()
+
+
+def test_random_samplers_draw_lazily_like_torch():
+    # iter() draws nothing: the seed and the permutation are drawn at the first next(), as torch's generators do
+    for replacement in (False, True):
+        iters = []
+        for m, d in LIBS:
+            m.manual_seed(3)
+            it = iter(d.RandomSampler(range(40), replacement=replacement, num_samples=70))
+            m.manual_seed(4)
+            iters.append(it)
+        first = [[next(it) for _ in range(33)] for it in iters]
+        assert first[0] == first[1]
+        generators = [m.Generator().manual_seed(8) for m, _ in LIBS]
+        iters = [iter(d.RandomSampler(range(40), replacement, 70, generator=g))
+                 for (m, d), g in zip(LIBS, generators)]
+        for it in iters:  # draws from a shared generator between the sampler's chunks stay in step
+            next(it)
+        assert [g.initial_seed() for g in generators] == [8, 8]
+        draws = [(m.randint(0, 100, (3,), generator=g).tolist(), list(it)) for (m, _), g, it in
+                 zip(LIBS, generators, iters)]
+        assert draws[0] == draws[1]
+    iters = [iter(d.SubsetRandomSampler([5, 7, 9, 11])) for _, d in LIBS]
+    for m, _ in LIBS:
+        m.manual_seed(6)
+    assert list(iters[0]) == list(iters[1])
+
+
 def test_iterate_twice_and_shuffle():
     loader = edata.DataLoader(Squares(10), batch_size=3)
     first = [b[0].tolist() for b in loader]
@@ -374,8 +392,8 @@ def test_order_preserved_when_workers_finish_out_of_order():
 
 
 def test_in_order_false_delivers_everything():
-    def delay(i):
-        return 0.05 if i < 2 else 0.0
+    def delay(i):  # long enough that the other worker's batches come first even when its start is slow
+        return 0.25 if i < 2 else 0.0
 
     out = [b[0].tolist() for b in edata.DataLoader(Squares(12, delay), batch_size=2, num_workers=2, in_order=False)]
     assert sorted(sum(out, [])) == list(range(12))

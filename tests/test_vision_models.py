@@ -182,8 +182,11 @@ def test_weights_enum():
     assert models.get_weight("ResNet18_Weights.IMAGENET1K_V1") is w
     with pytest.raises(TypeError):
         models.resnet18(weights=models.ResNet34_Weights.DEFAULT)
-    with pytest.raises(NotImplementedError, match="ImageNet category"):
-        w.meta["categories"]
+    categories = w.meta["categories"]
+    assert len(categories) == 1000 and len(set(categories)) == 1000
+    # ImageNet-1K class indices as every ImageNet classifier reports them
+    assert [categories[i] for i in (0, 1, 207, 281, 409, 954, 999)] == [
+        "tench", "goldfish", "golden retriever", "tabby", "analog clock", "banana", "toilet tissue"]
 
 
 def test_weights_transforms_preset():
@@ -303,3 +306,27 @@ def test_mobilenet_v2_matches_torch_reference():
         expected = ref(torch.from_numpy(x)).numpy()
     with ember.no_grad():
         np.testing.assert_allclose(model(ember.from_numpy(x)).numpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+ALL_WEIGHTS = [getattr(models, name) for name in models.__all__ if name.endswith("_Weights")]
+
+
+def test_weights_meta_as_torchvision():
+    # torchvision's key order (its _COMMON_META first, then the entry's own keys)
+    assert list(models.ResNet18_Weights.IMAGENET1K_V1.meta) == [
+        "min_size", "categories", "num_params", "recipe", "_metrics", "_ops", "_file_size", "_docs"]
+    assert list(models.VGG11_Weights.IMAGENET1K_V1.meta)[:4] == ["min_size", "categories", "recipe", "_docs"]
+    members = [w for enum in ALL_WEIGHTS for w in enum]
+    assert len(ALL_WEIGHTS) == 13 and len(members) == 20
+    for w in members:
+        meta = w.meta
+        assert isinstance(meta["min_size"], tuple) and isinstance(meta["num_params"], int)
+        assert set(meta["_metrics"]["ImageNet-1K"]) == {"acc@1", "acc@5"} and meta["_docs"].strip()
+        assert meta["_file_size"] > 0 and meta["_ops"] > 0
+        if w is not models.VGG16_Weights.IMAGENET1K_FEATURES:
+            assert meta["categories"] is models.ResNet18_Weights.DEFAULT.meta["categories"]  # one shared list
+    assert models.VGG16_Weights.IMAGENET1K_FEATURES.meta["categories"] is None
+    assert models.AlexNet_Weights.DEFAULT.meta["min_size"] == (63, 63)
+    assert models.ResNet50_Weights.IMAGENET1K_V2.meta["_metrics"]["ImageNet-1K"]["acc@1"] == 80.858
+    preset = models.VGG16_Weights.IMAGENET1K_FEATURES.transforms()
+    assert preset.mean == [0.48235, 0.45882, 0.40784] and preset.std == [1.0 / 255.0] * 3

@@ -133,6 +133,49 @@ def test_resize_uint8_rounds_like_torchvision():
     assert np.abs(out.numpy().astype(int) - expected.numpy().astype(int)).max() <= 1
 
 
+def _torchvision_tensor_resize(x, size, mode, antialias):
+    """torchvision's v1 tensor resize spelled with torch ops: float32 (float64 stays), interpolate, then clamp
+    (bicubic on uint8) and round back to integer dtypes."""
+    t = torch.from_numpy(x)[None]
+    work = t if t.dtype in (torch.float32, torch.float64) else t.float()
+    kw = {"align_corners": False} if mode in ("bilinear", "bicubic") else {}
+    out = torch.nn.functional.interpolate(work, size=size, mode=mode, antialias=antialias and mode in (
+        "bilinear", "bicubic"), **kw)
+    if mode == "bicubic" and t.dtype == torch.uint8:
+        out = out.clamp(0, 255)
+    if out.dtype != t.dtype:
+        out = out.round().to(t.dtype)
+    return out[0]
+
+
+@pytest.mark.parametrize("mode", ["bicubic", "nearest-exact", "bilinear", "nearest"])
+@pytest.mark.parametrize("antialias", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8"])
+def test_resize_modes_match_torchvision(mode, antialias, dtype):
+    x = _img_u8(3, 13, 17) if dtype == "uint8" else RNG.random((3, 13, 17)).astype(dtype)
+    for size in [(6, 7), (20, 9), (13, 30)]:
+        out = T.Resize(size, interpolation=T.InterpolationMode(mode), antialias=antialias)(E(x))
+        expected = _torchvision_tensor_resize(x, size, mode, antialias)
+        assert str(out.dtype) == str(expected.dtype) and tuple(out.shape) == tuple(expected.shape)
+        if dtype == "uint8":  # a float32 rounding tie may land on either side
+            diff = np.abs(out.numpy().astype(int) - expected.numpy().astype(int))
+            assert diff.max() <= 1 and (diff > 0).mean() < 0.02
+        else:
+            np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="lanczos"):
+        F.resize(E(x), [4, 4], interpolation=T.InterpolationMode.LANCZOS)
+
+
+def test_resize_keeps_grad():
+    x = ember.from_numpy(RNG.random((1, 3, 9, 10))).requires_grad_()
+    out = F.resize(x, [4, 5], interpolation=T.InterpolationMode.BICUBIC)
+    assert out.grad_fn.name() == "UpsampleBicubic2DAaBackward0"
+    out.sum().backward()
+    tx = torch.from_numpy(x.detach().numpy()).requires_grad_()
+    torch.nn.functional.interpolate(tx, size=(4, 5), mode="bicubic", antialias=True).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+
+
 def test_resize_nearest_and_sizes():
     x = RNG.random((2, 3, 7, 9), dtype=np.float32)  # batched (..., C, H, W)
     out = F.resize(E(x), [4, 5], interpolation=T.InterpolationMode.NEAREST)
@@ -343,6 +386,63 @@ def test_color_jitter_reproducible_and_ranges():
     ember.manual_seed(1)
     out = T.ColorJitter(brightness=0.4)(x)
     np.testing.assert_allclose(out.numpy(), np.clip(x.numpy() * np.float32(factor), 0, 1), rtol=1e-6)
+
+
+def _torchvision_pipeline(x, seed):
+    """The pipeline of the test below with torchvision's v1 draws replicated on torch's generator; the image ops
+    (differential-tested above) apply the drawn parameters."""
+    torch.manual_seed(seed)
+    i, j, h, w = _torchvision_rrc_params(x.shape[1], x.shape[2], (0.08, 1.0), (3 / 4, 4 / 3))
+    img = F.resized_crop(E(x), i, j, h, w, [12, 12], antialias=True)
+    if torch.rand(1) < 0.5:
+        img = F.hflip(img)
+    fn_idx = torch.randperm(4)
+    b = float(torch.empty(1).uniform_(0.6, 1.4))
+    c = float(torch.empty(1).uniform_(0.7, 1.3))
+    s = float(torch.empty(1).uniform_(0.5, 1.5))
+    hue = float(torch.empty(1).uniform_(-0.1, 0.1))
+    adjust = [F.adjust_brightness, F.adjust_contrast, F.adjust_saturation, F.adjust_hue]
+    for fn_id in fn_idx.tolist():
+        img = adjust[fn_id](img, (b, c, s, hue)[fn_id])
+    if torch.rand(1) < 0.3:
+        img = F.rgb_to_grayscale(img, num_output_channels=3)
+    angle = float(torch.empty(1).uniform_(-20.0, 20.0).item())
+    img = F.rotate(img, angle, fill=[0.0, 0.0, 0.0])
+    i = torch.randint(0, 14 - 8 + 1, size=(1,)).item()
+    j = torch.randint(0, 14 - 8 + 1, size=(1,)).item()
+    return F.crop(F.pad(img, 1), i, j, 8, 8)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_pipeline_draws_like_torchvision(seed):
+    # every random transform draws from the default generator with torchvision's calls, in its order
+    x = _img_f32(3, 20, 24, seed=seed)
+    pipeline = T.Compose([T.RandomResizedCrop(12), T.RandomHorizontalFlip(), T.ColorJitter(0.4, 0.3, 0.5, 0.1),
+                          T.RandomGrayscale(0.3), T.RandomRotation(20), T.RandomCrop(8, padding=1)])
+    ember.manual_seed(seed)
+    out = pipeline(E(x))
+    expected = _torchvision_pipeline(x, seed)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    assert ember.rand(1).item() == torch.rand(1).item()  # same number of draws: the generators agree after
+
+
+def test_color_jitter_order_and_factors_like_torchvision():
+    x = _img_f32(3, 6, 7, seed=2)
+    t = torch.from_numpy(x)
+    for seed in range(4):
+        torch.manual_seed(seed)
+        fn_idx = torch.randperm(4).tolist()
+        b = float(torch.empty(1).uniform_(0.5, 1.5))
+        c = float(torch.empty(1).uniform_(0.2, 1.8))
+        expected = t
+        for fn_id in fn_idx:  # torch ops: brightness scales, contrast blends with the grayscale mean
+            if fn_id == 0:
+                expected = (expected * b).clamp(0, 1)
+            elif fn_id == 1:
+                expected = (c * expected + (1 - c) * _torch_gray(expected).mean()).clamp(0, 1)
+        ember.manual_seed(seed)
+        out = T.ColorJitter(brightness=0.5, contrast=0.8)(E(x))
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
 @needs_pil

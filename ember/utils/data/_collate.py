@@ -8,6 +8,7 @@ bytes stay lists; mappings, namedtuples and sequences are collated field by fiel
 import collections.abc
 import copy
 import re
+from operator import attrgetter
 
 from ..._backend import np
 from ..._tensor import Tensor, _wrap
@@ -88,9 +89,7 @@ def collate(batch, *, collate_fn_map=None):
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return elem_type(*(collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        it = iter(batch)
-        elem_size = len(next(it))
-        if not all(len(e) == elem_size for e in it):
+        if len(set(map(len, batch))) != 1:  # one C-level pass instead of a generator per element
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):
@@ -107,23 +106,71 @@ def collate(batch, *, collate_fn_map=None):
     raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
+_data_of = attrgetter("_data")
+_requires_grad_of = attrgetter("requires_grad")
+_shape_of = attrgetter("shape")
+_dtype_of = attrgetter("dtype")
+
+
+def _stack_plain(batch):
+    """`stack(batch, 0)` for a batch of plain tensors (no subclass, no grad) of one shape and dtype with at least
+    one dim, else None; each check is one C-level pass over the batch.
+
+    The arrays are copied back to back into one new buffer: `bytearray.join` over C-contiguous arrays is one
+    memcpy each, measured 2x (hot) to 6x (items scattered over a large dataset) faster than np.concatenate or
+    np.stack, which set up a strided copy per item. Non-contiguous items go through np.concatenate along the first
+    dim into the result allocated with the joined shape (n * first dim, ...). In a worker, a large batch goes
+    straight into shared memory, so the main process receives it without a copy (PyTorch stacks into a shared
+    storage there too)."""
+    if len(set(map(type, batch))) != 1 or type(batch[0]) is not Tensor or any(map(_requires_grad_of, batch)):
+        return None
+    arrays = list(map(_data_of, batch))
+    first = arrays[0]
+    if not first.ndim or len(set(map(_shape_of, arrays))) != 1 or len(set(map(_dtype_of, arrays))) != 1:
+        return None
+    shape = (len(arrays),) + first.shape
+    if _worker._worker_info is None or len(arrays) * first.nbytes < _worker.SHARED_MEMORY_THRESHOLD:
+        try:
+            return _wrap(np.frombuffer(bytearray().join(arrays), first.dtype).reshape(shape))
+        except TypeError:  # an item is not C-contiguous (no simple buffer)
+            out = np.empty((len(arrays) * len(first),) + first.shape[1:], first.dtype)
+    else:
+        out = _worker.shared_empty((len(arrays) * len(first),) + first.shape[1:], first.dtype)
+    np.concatenate(arrays, axis=0, out=out)  # concatenating into a reshaped view of `out` is twice as slow
+    return _wrap(out.reshape(shape))
+
+
 def collate_tensor_fn(batch, *, collate_fn_map=None):
-    """Stack along a new first dim. In a worker, a large batch is stacked straight into shared memory, so the
-    main process receives it without a copy (PyTorch stacks into a shared storage there too)."""
+    """Stack along a new first dim (see `_stack_plain` for the common case)."""
     from ...ops.shape import stack
 
-    elem = batch[0]
-    if _worker._worker_info is not None:
-        arrays = [t._data for t in batch]
-        shape, dtype = arrays[0].shape, arrays[0].dtype
-        nbytes = len(arrays) * arrays[0].nbytes
-        if (nbytes >= _worker.SHARED_MEMORY_THRESHOLD and type(elem) is Tensor
-                and all(a.shape == shape and a.dtype == dtype for a in arrays)
-                and not any(t.requires_grad for t in batch)):
-            out = _worker.shared_empty((len(arrays),) + shape, dtype)
-            np.stack(arrays, out=out)
-            return _wrap(out)
-    return stack(batch, 0)
+    out = _stack_plain(batch)
+    return stack(batch, 0) if out is None else out
+
+
+def fetch_tensor_dataset_batch(dataset, indices):
+    """`default_collate([dataset[i] for i in indices])` for a TensorDataset of plain tensors (no subclass, no
+    grad) and int indices, as one take per tensor instead of a row tensor per item; None when that does not apply
+    or an index is out of range (the per-item path then raises PyTorch's error)."""
+    tensors = dataset.tensors
+    if (len(indices) == 0 or set(map(type, indices)) != {int} or set(map(type, tensors)) != {Tensor}
+            or any(map(_requires_grad_of, tensors))):
+        return None
+    n = len(tensors[0]._data)
+    if not -n <= min(indices) <= max(indices) < n:
+        return None
+    index = np.array(indices, dtype=np.intp)
+    batch = []
+    for t in tensors:
+        arr = t._data
+        shape = (len(index),) + arr.shape[1:]
+        if _worker._worker_info is not None and len(index) * arr[:1].nbytes >= _worker.SHARED_MEMORY_THRESHOLD:
+            out = _worker.shared_empty(shape, arr.dtype)
+        else:
+            out = np.empty(shape, arr.dtype)
+        np.take(arr, index, axis=0, out=out, mode="wrap")  # in range (checked above): wrap maps i < 0 to n + i
+        batch.append(_wrap(out))
+    return batch
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
@@ -153,6 +200,11 @@ _PLAIN_NUMBERS = (float, int, bool)
 def collate_int_fn(batch, *, collate_fn_map=None):
     from ...ops.creation import tensor
 
+    if set(map(type, batch)) == {int}:
+        try:
+            return _wrap(np.array(batch, dtype=np.int64))
+        except OverflowError:
+            raise ValueError("Overflow when unpacking long long") from None  # torch.tensor's error for such ints
     return tensor(batch)
 
 

@@ -161,16 +161,27 @@ class _DatasetKind:
 
 class _MapDatasetFetcher:
     def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        from . import _collate
+        from .dataset import TensorDataset
+
         self.dataset = dataset
         self.auto_collation = auto_collation
         self.collate_fn = collate_fn
         self.drop_last = drop_last
+        # a TensorDataset batch under default_collate is gathered whole (same result as item by item)
+        self._take_batch = None
+        if type(dataset) is TensorDataset and collate_fn is _collate.default_collate:
+            self._take_batch = _collate.fetch_tensor_dataset_batch
 
     def fetch(self, possibly_batched_index):
         if self.auto_collation:
             if hasattr(self.dataset, "__getitems__") and self.dataset.__getitems__:
                 data = self.dataset.__getitems__(possibly_batched_index)
             else:
+                if self._take_batch is not None:
+                    batch = self._take_batch(self.dataset, possibly_batched_index)
+                    if batch is not None:
+                        return batch
                 data = [self.dataset[idx] for idx in possibly_batched_index]
         else:
             data = self.dataset[possibly_batched_index]

@@ -57,6 +57,12 @@ class RandomSampler(Sampler[int]):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        # chain flattens the drawn lists in C: per index, no generator frame resumes (a tenth of an epoch of small
+        # items went there). The draws stay lazy: the seed and each list are drawn when the first index of that
+        # list is asked for, as PyTorch's generator function draws them.
+        return itertools.chain.from_iterable(self._index_lists())
+
+    def _index_lists(self):
         from ... import _dtype
         from ..._random import Generator
         from ...ops.random import randint, randperm
@@ -69,12 +75,12 @@ class RandomSampler(Sampler[int]):
             generator = self.generator
         if self.replacement:
             for _ in range(self.num_samples // 32):
-                yield from randint(high=n, size=(32,), dtype=_dtype.int64, generator=generator).tolist()
-            yield from randint(high=n, size=(self.num_samples % 32,), dtype=_dtype.int64, generator=generator).tolist()
+                yield randint(high=n, size=(32,), dtype=_dtype.int64, generator=generator).tolist()
+            yield randint(high=n, size=(self.num_samples % 32,), dtype=_dtype.int64, generator=generator).tolist()
         else:
             for _ in range(self.num_samples // n):
-                yield from randperm(n, generator=generator).tolist()
-            yield from randperm(n, generator=generator).tolist()[:self.num_samples % n]
+                yield randperm(n, generator=generator).tolist()
+            yield randperm(n, generator=generator).tolist()[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -88,10 +94,13 @@ class SubsetRandomSampler(Sampler[int]):
         self.generator = generator
 
     def __iter__(self):
+        return itertools.chain.from_iterable(self._index_lists())  # lazy draw, C-level flattening (see above)
+
+    def _index_lists(self):
         from ...ops.random import randperm
 
-        for i in randperm(len(self.indices), generator=self.generator).tolist():
-            yield self.indices[i]
+        indices = self.indices
+        yield [indices[i] for i in randperm(len(indices), generator=self.generator).tolist()]
 
     def __len__(self):
         return len(self.indices)

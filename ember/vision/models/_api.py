@@ -5,9 +5,10 @@ Nothing is downloaded: a checkpoint is looked up by torchvision's file name in t
 """
 
 import enum
+import functools
+import json
 import os
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Callable
 
 __all__ = ["Weights", "WeightsEnum", "checkpoint_dirs", "load_state_dict_from_url"]
@@ -18,17 +19,6 @@ class Weights:
     url: str
     transforms: Callable
     meta: dict = field(default_factory=dict)
-
-
-class _LazyCategories(dict):
-    """meta dict whose "categories" entry raises a clear error: the ImageNet class list is not bundled."""
-
-    def __getitem__(self, key):
-        if key == "categories" and dict.get(self, "categories") is None:
-            raise NotImplementedError(
-                "ember.vision does not bundle the 1000 ImageNet category names (_IMAGENET_CATEGORIES); "
-                "meta['categories'] is unavailable")
-        return dict.__getitem__(self, key)
 
 
 class WeightsEnum(enum.Enum):
@@ -99,16 +89,38 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
         f"or set $EMBER_HOME and use $EMBER_HOME/hub/checkpoints/{filename}).")
 
 
-def _imagenet_meta(**extra):
-    meta = _LazyCategories(categories=None, min_size=(1, 1))
-    meta.update(extra)
+_DATA_DIR = os.path.dirname(os.path.abspath(__file__))
+_CATEGORIES_MARK = "<ImageNet-1K categories>"  # what weights_meta.json writes for the ImageNet list
+
+
+@functools.cache
+def _imagenet_categories():
+    """The 1000 ImageNet-1K class names in class-index order (torchvision's list; see THIRD_PARTY_NOTICES.txt).
+    Read once, when the first weights enum is built: ember.vision is not imported by `import ember`."""
+    with open(os.path.join(_DATA_DIR, "imagenet_categories.txt"), encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+@functools.cache
+def _all_weights_meta():
+    with open(os.path.join(_DATA_DIR, "weights_meta.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _weights_meta(url):
+    """torchvision's meta dict for the checkpoint at `url`, keys in torchvision's order: min_size a tuple and
+    "categories" the shared ImageNet list (or None where torchvision has none)."""
+    meta = dict(_all_weights_meta()[os.path.basename(url)])
+    meta["min_size"] = tuple(meta["min_size"])
+    if meta.get("categories") == _CATEGORIES_MARK:
+        meta["categories"] = _imagenet_categories()
     return meta
 
 
-def _classification_transforms(crop_size=224, resize_size=256):
+def _classification_transforms(crop_size=224, resize_size=256, **kwargs):
     from ..transforms.transforms import ImageClassification
 
-    return partial(ImageClassification, crop_size=crop_size, resize_size=resize_size)
+    return functools.partial(ImageClassification, crop_size=crop_size, resize_size=resize_size, **kwargs)
 
 
 def _ovewrite_named_param(kwargs, param, new_value):

@@ -1,7 +1,7 @@
 """AlexNet with torchvision's module layout."""
 
 from ... import nn
-from ._api import Weights, WeightsEnum, _classification_transforms, _imagenet_meta, _load_weights, _ovewrite_named_param
+from ._api import Weights, WeightsEnum, _classification_transforms, _load_weights, _ovewrite_named_param, _weights_meta
 
 __all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 
@@ -34,8 +34,7 @@ class AlexNet(nn.Module):
 class AlexNet_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth", transforms=_classification_transforms(),
-        meta=_imagenet_meta(num_params=61100840, min_size=(63, 63),
-                            _metrics={"ImageNet-1K": {"acc@1": 56.522, "acc@5": 79.066}}))
+        meta=_weights_meta("alexnet-owt-7be5be79.pth"))
     DEFAULT = IMAGENET1K_V1
 
 

@@ -1,7 +1,7 @@
 """MobileNetV2 with torchvision's module layout (features.N.conv.M..., classifier.1)."""
 
 from ... import nn
-from ._api import Weights, WeightsEnum, _classification_transforms, _imagenet_meta, _load_weights, _ovewrite_named_param
+from ._api import Weights, WeightsEnum, _classification_transforms, _load_weights, _ovewrite_named_param, _weights_meta
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
@@ -108,11 +108,11 @@ class MobileNetV2(nn.Module):
 class MobileNet_V2_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth", transforms=_classification_transforms(),
-        meta=_imagenet_meta(num_params=3504872, _metrics={"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}}))
+        meta=_weights_meta("mobilenet_v2-b0353104.pth"))
     IMAGENET1K_V2 = Weights(
         url="https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",
         transforms=_classification_transforms(resize_size=232),
-        meta=_imagenet_meta(num_params=3504872, _metrics={"ImageNet-1K": {"acc@1": 72.154, "acc@5": 90.822}}))
+        meta=_weights_meta("mobilenet_v2-7ebf99e0.pth"))
     DEFAULT = IMAGENET1K_V2
 
 

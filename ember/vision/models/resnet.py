@@ -1,7 +1,7 @@
 """ResNet, ResNeXt and Wide ResNet with torchvision's module layout, so torchvision state_dicts load as they are."""
 
 from ... import nn
-from ._api import Weights, WeightsEnum, _classification_transforms, _imagenet_meta, _load_weights, _ovewrite_named_param
+from ._api import Weights, WeightsEnum, _classification_transforms, _load_weights, _ovewrite_named_param, _weights_meta
 
 __all__ = [
     "ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
@@ -152,52 +152,51 @@ def _resnet(block, layers, weights, progress, **kwargs):
     return _load_weights(model, weights, progress)
 
 
-def _weights(url, num_params, acc1, acc5, crop_size=224, resize_size=256):
-    return Weights(url=url, transforms=_classification_transforms(crop_size=crop_size, resize_size=resize_size),
-                   meta=_imagenet_meta(num_params=num_params, recipe="https://github.com/pytorch/vision",
-                                       _metrics={"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}))
+def _weights(url, resize_size=256):
+    return Weights(url=url, transforms=_classification_transforms(crop_size=224, resize_size=resize_size),
+                   meta=_weights_meta(url))
 
 
 _DL = "https://download.pytorch.org/models/"
 
 
 class ResNet18_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnet18-f37072fd.pth", 11689512, 69.758, 89.078)
+    IMAGENET1K_V1 = _weights(_DL + "resnet18-f37072fd.pth")
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet34_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnet34-b627a593.pth", 21797672, 73.314, 91.420)
+    IMAGENET1K_V1 = _weights(_DL + "resnet34-b627a593.pth")
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet50_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnet50-0676ba61.pth", 25557032, 76.130, 92.862)
-    IMAGENET1K_V2 = _weights(_DL + "resnet50-11ad3fa6.pth", 25557032, 80.858, 95.434, resize_size=232)
+    IMAGENET1K_V1 = _weights(_DL + "resnet50-0676ba61.pth")
+    IMAGENET1K_V2 = _weights(_DL + "resnet50-11ad3fa6.pth", resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNet101_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnet101-63fe2227.pth", 44549160, 77.374, 93.546)
-    IMAGENET1K_V2 = _weights(_DL + "resnet101-cd907fc2.pth", 44549160, 81.886, 95.780, resize_size=232)
+    IMAGENET1K_V1 = _weights(_DL + "resnet101-63fe2227.pth")
+    IMAGENET1K_V2 = _weights(_DL + "resnet101-cd907fc2.pth", resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNet152_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnet152-394f9c45.pth", 60192808, 78.312, 94.046)
-    IMAGENET1K_V2 = _weights(_DL + "resnet152-f82ba261.pth", 60192808, 82.284, 96.002, resize_size=232)
+    IMAGENET1K_V1 = _weights(_DL + "resnet152-394f9c45.pth")
+    IMAGENET1K_V2 = _weights(_DL + "resnet152-f82ba261.pth", resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNeXt50_32X4D_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "resnext50_32x4d-7cdf4587.pth", 25028904, 77.618, 93.698)
-    IMAGENET1K_V2 = _weights(_DL + "resnext50_32x4d-1a0047aa.pth", 25028904, 81.198, 95.340, resize_size=232)
+    IMAGENET1K_V1 = _weights(_DL + "resnext50_32x4d-7cdf4587.pth")
+    IMAGENET1K_V2 = _weights(_DL + "resnext50_32x4d-1a0047aa.pth", resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
 class Wide_ResNet50_2_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights(_DL + "wide_resnet50_2-95faca4d.pth", 68883240, 78.468, 94.086)
-    IMAGENET1K_V2 = _weights(_DL + "wide_resnet50_2-9ba9bcbe.pth", 68883240, 81.602, 95.758, resize_size=232)
+    IMAGENET1K_V1 = _weights(_DL + "wide_resnet50_2-95faca4d.pth")
+    IMAGENET1K_V2 = _weights(_DL + "wide_resnet50_2-9ba9bcbe.pth", resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 

@@ -1,7 +1,7 @@
 """VGG with torchvision's module layout (features / avgpool / classifier)."""
 
 from ... import nn
-from ._api import Weights, WeightsEnum, _classification_transforms, _imagenet_meta, _load_weights, _ovewrite_named_param
+from ._api import Weights, WeightsEnum, _classification_transforms, _load_weights, _ovewrite_named_param, _weights_meta
 
 __all__ = ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG16_Weights", "VGG16_BN_Weights",
            "vgg11", "vgg11_bn", "vgg16", "vgg16_bn"]
@@ -59,34 +59,37 @@ cfgs = {
 def _vgg(cfg, batch_norm, weights, progress, **kwargs):
     if weights is not None:
         kwargs["init_weights"] = False
-        _ovewrite_named_param(kwargs, "num_classes", 1000)
+        if weights.meta["categories"] is not None:  # IMAGENET1K_FEATURES has none: num_classes stays free
+            _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
     model = VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
     return _load_weights(model, weights, progress)
 
 
-def _weights(filename, num_params, acc1, acc5):
-    return Weights(url="https://download.pytorch.org/models/" + filename, transforms=_classification_transforms(),
-                   meta=_imagenet_meta(num_params=num_params, min_size=(32, 32),
-                                       _metrics={"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}))
+def _weights(filename, **transform_args):
+    url = "https://download.pytorch.org/models/" + filename
+    return Weights(url=url, transforms=_classification_transforms(**transform_args), meta=_weights_meta(url))
 
 
 class VGG11_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights("vgg11-8a719046.pth", 132863336, 69.020, 88.628)
+    IMAGENET1K_V1 = _weights("vgg11-8a719046.pth")
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG11_BN_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights("vgg11_bn-6002323d.pth", 132868840, 70.370, 89.810)
+    IMAGENET1K_V1 = _weights("vgg11_bn-6002323d.pth")
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG16_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights("vgg16-397923af.pth", 138357544, 71.592, 90.382)
+    IMAGENET1K_V1 = _weights("vgg16-397923af.pth")
+    # SSD's VGG16 backbone: only `features` holds trained values; inputs standardised the original way
+    IMAGENET1K_FEATURES = _weights("vgg16_features-amdegroot-88682ab5.pth", mean=(0.48235, 0.45882, 0.40784),
+                                   std=(1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG16_BN_Weights(WeightsEnum):
-    IMAGENET1K_V1 = _weights("vgg16_bn-6c64b313.pth", 138365992, 73.360, 91.516)
+    IMAGENET1K_V1 = _weights("vgg16_bn-6c64b313.pth")
     DEFAULT = IMAGENET1K_V1
 
 

@@ -221,52 +221,27 @@ def _resized_output_size(h, w, size, max_size=None):
     return int(size[0]), int(size[1])
 
 
-def _linear_weights(in_size, out_size, antialias):
-    """(out, in) matrix of torch's bilinear weights (align_corners=False), antialiased as aten's _aa kernels."""
-    scale = in_size / out_size
-    weights = np.zeros((out_size, in_size), np.float64)
-    if antialias and scale > 1:
-        support = scale
-        centers = scale * (np.arange(out_size) + 0.5)
-        for i, center in enumerate(centers):  # one short row per output pixel: out_size iterations only
-            lo = max(int(center - support + 0.5), 0)
-            hi = min(int(center + support + 0.5), in_size)
-            taps = np.arange(lo, hi)
-            w = np.maximum(0.0, 1.0 - np.abs((taps - center + 0.5) / scale))
-            total = w.sum()
-            weights[i, lo:hi] = w / total if total else w
-        return weights
-    src = np.maximum((np.arange(out_size) + 0.5) * scale - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
-    i1 = np.minimum(i0 + 1, in_size - 1)
-    lam = src - i0
-    rows = np.arange(out_size)
-    np.add.at(weights, (rows, i0), 1.0 - lam)
-    np.add.at(weights, (rows, i1), lam)
-    return weights
+def _resize_tensor(img, out_h, out_w, interpolation, antialias):
+    """torchvision's tensor resize: F.interpolate's kernels (ember.ops.upsample_aa) on the image in float32
+    (float64 stays), antialias only for bilinear/bicubic; integer images are rounded back (bicubic clamped to
+    [0, 255] first for uint8)."""
+    from ...ops.upsample_aa import upsample_2d
 
-
-def _resize_array(arr, out_h, out_w, interpolation, antialias):
-    in_h, in_w = arr.shape[-2:]
-    if interpolation in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT):
-        if interpolation is InterpolationMode.NEAREST:
-            rows = np.minimum(np.floor(np.arange(out_h) * (in_h / out_h)).astype(np.int64), in_h - 1)
-            cols = np.minimum(np.floor(np.arange(out_w) * (in_w / out_w)).astype(np.int64), in_w - 1)
-        else:
-            rows = np.minimum(np.floor((np.arange(out_h) + 0.5) * (in_h / out_h)).astype(np.int64), in_h - 1)
-            cols = np.minimum(np.floor((np.arange(out_w) + 0.5) * (in_w / out_w)).astype(np.int64), in_w - 1)
-        return arr[..., rows[:, None], cols[None, :]]
-    if interpolation is not InterpolationMode.BILINEAR:
-        raise NotImplementedError(f"ember.vision resize on tensors supports nearest and bilinear, not "
-                                  f"{interpolation.value}; use a PIL image for {interpolation.value}")
-    work = arr if arr.dtype.kind == "f" and arr.dtype.itemsize >= 4 else arr.astype(np.float32)
-    wh = _linear_weights(in_h, out_h, antialias).astype(work.dtype)
-    ww = _linear_weights(in_w, out_w, antialias).astype(work.dtype)
-    out = np.matmul(np.matmul(wh, work), ww.T)  # rows then columns; each pass is one matmul
-    if arr.dtype.kind in "ui":
-        info = np.iinfo(arr.dtype)
-        out = np.clip(np.round(out), info.min, info.max)
-    return out.astype(arr.dtype, copy=False)
+    mode = interpolation.value
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise NotImplementedError(f"ember.vision resize on tensors supports nearest, nearest-exact, bilinear and "
+                                  f"bicubic, not {mode}; use a PIL image for {mode}")
+    antialias = bool(antialias) and mode in ("bilinear", "bicubic")
+    out_dtype = img.dtype
+    work = img if out_dtype in (_dtype.float32, _dtype.float64) else img.to(_dtype.float32)
+    out = upsample_2d(work, out_h, out_w, mode=mode, align_corners=False, antialias=antialias)
+    if mode == "bicubic" and out_dtype == _dtype.uint8:
+        out = out.clamp(min=0, max=255)
+    if out_dtype != work.dtype:
+        if out_dtype in (_dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64):
+            out = out.round()  # better than truncating in the cast (torchvision's comment)
+        out = out.to(out_dtype)
+    return out
 
 
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
@@ -284,7 +259,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         return img
     if _is_pil(img):
         return img.resize((out_w, out_h), _MODE_TO_PIL[interpolation])
-    return wrap(np.ascontiguousarray(_resize_array(img._data, out_h, out_w, interpolation, antialias)))
+    return _resize_tensor(img, out_h, out_w, interpolation, antialias)
 
 
 def _parse_padding(padding):

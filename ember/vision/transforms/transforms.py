@@ -203,7 +203,8 @@ class RandomHorizontalFlip(nn.Module):
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if _ember().rand(1).item() < self.p else img
+        # compared as torchvision does: a float32 tensor against p (p rounds to float32)
+        return F.hflip(img) if _ember().rand(1) < self.p else img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
@@ -215,7 +216,7 @@ class RandomVerticalFlip(nn.Module):
         self.p = p
 
     def forward(self, img):
-        return F.vflip(img) if _ember().rand(1).item() < self.p else img
+        return F.vflip(img) if _ember().rand(1) < self.p else img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
@@ -308,7 +309,7 @@ class RandomGrayscale(nn.Module):
 
     def forward(self, img):
         channels = F.get_image_num_channels(img)
-        if _ember().rand(1).item() < self.p:
+        if _ember().rand(1) < self.p:
             return F.rgb_to_grayscale(img, num_output_channels=channels)
         return img
 
