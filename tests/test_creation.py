@@ -35,6 +35,7 @@ INFERENCE_CASES = [
     "np.array([1, 2], dtype=np.int32)", "np.array([[1.5, 2]], dtype=np.float32)", "np.array(5)",
     "np.array([True, False])", "np.zeros((2, 3))[:, ::2]", "np.array([1, 2], dtype=np.complex64)",
     "[np.array([1, 2]), np.array([3, 4])]", "[np.array([1., 2.], dtype=np.float32), [1, 2]]",
+    "[1.5, 2**70]", "[[2.0**64], [1]]", "[1j, 2**64]", "[1, -2**63]",
 ]
 
 
@@ -61,7 +62,8 @@ def test_tensor_follows_default_dtype(default):
 ERROR_CASES = [
     ("[[1, 2], [3, 4, 5]]", True), ("[[1], [2, 3]]", True), ("[[[1, 2], [3, 4]], [[1, 2], [3]]]", True),
     ("[[1, 2], 3]", False), ("[1, [2, 3]]", False), ("[[1], 2]", False),
-    ("2**63", True), ("2**64", True), ("[2**63]", True), ("[1, -2**70]", True),
+    ("2**63", True), ("2**64", True), ("[2**63]", True), ("[1, -2**70]", True), ("[1, 2**63]", True),
+    ("[[1, 2], [3, 2**64]]", True), ("[True, 2**64]", True),
     ("'a'", True), ("['a']", True), ("[1, 'a']", True), ("b'ab'", True), ("None", True), ("[None]", True),
     ("[1, None]", True), ("{1: 2}", True), ("[object()]", False),
     ("[m.tensor([1.5, 2])]", True), ("np.array([1, 2], dtype=object)", False),

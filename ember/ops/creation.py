@@ -142,6 +142,17 @@ def _infer_array(data, exact_floats=False):
     return _mixed_array(data), True
 
 
+def _beyond_int64(data, arr):
+    """NumPy widened an int beyond int64 to uint64, object or float64. torch makes such a list a float tensor
+    only when a Python float or complex is in it; otherwise the int does not fit its int64 and it refuses."""
+    leaves = {type(data)} if type(data) in _PY_NUMBER_TYPES else _leaf_types(data, set())
+    if builtins.complex in leaves:
+        return np.array(data, dtype=np.complex128)
+    if builtins.float in leaves:
+        return np.array(data, dtype=np.float64)
+    raise ValueError("Overflow when unpacking long long")
+
+
 def _python_numbers_array(data, exact_floats=False):
     """Nested lists of Python numbers: NumPy's kind (bool < int < float < complex) is PyTorch's promotion;
     only the float and complex widths follow the default dtype. With exact_floats, Python floats stay float64
@@ -153,6 +164,9 @@ def _python_numbers_array(data, exact_floats=False):
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     kind = arr.dtype.kind
+    if kind in "uO" or (kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63):
+        arr = _beyond_int64(data, arr)
+        kind = arr.dtype.kind
     if exact_floats and kind in "fc":
         return arr
     if kind == "f":
@@ -161,8 +175,6 @@ def _python_numbers_array(data, exact_floats=False):
     if kind == "c":
         default = _dtype.default_complex_dtype()._np
         return arr if arr.dtype == default else arr.astype(default)
-    if kind in "uO":  # ints beyond int64
-        raise ValueError("Overflow when unpacking long long")
     return arr
 
 
