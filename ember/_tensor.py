@@ -47,7 +47,7 @@ class Size(tuple):
 
 class Tensor:
     # _view_version (views only): the shared version when this view's history was last made current
-    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_base", "_version_counter", "_hooks",
+    __slots__ = ("_data", "requires_grad", "_grad", "_grad_fn", "_base", "_version_counter", "_hooks",
                  "_retains_grad", "_view_version", "__dict__", "__weakref__")
 
     # ------------------------------------------------------------------------------------------------
@@ -229,6 +229,18 @@ class Tensor:
     @grad.deleter
     def grad(self):
         self._grad = None
+
+    @property
+    def grad_fn(self):
+        # A view read after an in-place write to its base (through the base or a sibling view) gets its history
+        # anew, as PyTorch regenerates a stale view's node on access; the common case costs one comparison.
+        if self._base is not None and self._view_version != self._version_counter[0]:
+            _refresh_view_history(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
 
     @property
     def output_nr(self):
@@ -437,7 +449,7 @@ class Tensor:
         return out
 
     def detach_(self):
-        self.grad_fn = None
+        self._grad_fn = None
         self.requires_grad = False
         return self
 
@@ -616,7 +628,7 @@ def _wrap(arr, requires_grad=False):
     t._data = arr
     t.requires_grad = requires_grad
     t._grad = None
-    t.grad_fn = None
+    t._grad_fn = None
     t._base = None
     t._version_counter = None
     t._hooks = None
@@ -629,7 +641,7 @@ def _wrap_as(cls, arr, requires_grad=False):
     t = _new(cls)
     t._data = arr
     t.requires_grad = requires_grad
-    t._grad = t.grad_fn = t._base = t._version_counter = t._hooks = None
+    t._grad = t._grad_fn = t._base = t._version_counter = t._hooks = None
     t._retains_grad = False
     return t
 
@@ -791,6 +803,7 @@ def _ptr(arr):
 
 from .autograd.grad_mode import state as _grad_state  # noqa: E402
 from .autograd.graph import Node, record  # noqa: E402
+from .autograd.graph import refresh_view_history as _refresh_view_history  # noqa: E402
 
 
 class CloneBackward0(Node):

@@ -243,6 +243,41 @@ def test_stale_views_take_the_base_history_after_inplace_writes(case):
     assert results[1] == results[0]
 
 
+@pytest.mark.parametrize("case", ["sibling_view", "base_inplace", "chained", "no_grad_base", "view_of_view",
+                                  "transposed_view", "inplace_under_no_grad"])
+def test_grad_fn_of_a_stale_view_is_regenerated_when_read(case):
+    """Reading grad_fn (no op, no backward) shows torch's regenerated AsStridedBackward0 node."""
+    from harness import graph_signature
+
+    seen = []
+    for m in (torch, ember):
+        a = m.arange(12.0).reshape(3, 4).requires_grad_(True)
+        x = a.flip(1)
+        view = x[1]
+        if case == "sibling_view":
+            x[1, 0] = 5.0
+        elif case == "base_inplace":
+            x.mul_(2)
+        elif case == "chained":
+            x[:, 2].add_(1)
+        elif case == "no_grad_base":  # the base gains history from the write: the old view does too
+            x = m.zeros(3, 4)
+            view = x[0:2]
+            x[0] = m.ones(4, requires_grad=True)
+        elif case == "view_of_view":
+            view = x[1][1:]
+            x.add_(1)
+        elif case == "transposed_view":
+            view = x.t()[0]
+            x[2].mul_(3)
+        else:
+            with m.no_grad():
+                x.mul_(2)
+        seen.append((graph_signature(view), view.requires_grad, view.is_leaf, view.grad_fn is view.grad_fn))
+    assert seen[1] == seen[0]
+    assert seen[0][0][0] == "AsStridedBackward0"
+
+
 def test_inplace_on_outputs_of_multi_output_views_is_refused():
     for m in (torch, ember):
         x = m.ones(2, 3, requires_grad=True) * 1

@@ -7,14 +7,13 @@ created runs first (PyTorch's sequence-number priority), which makes hook and ac
 import heapq
 
 from .grad_mode import state as _grad_state
-from .graph import AccumulateGrad, grad_accumulator, refresh_view_history
+from .graph import AccumulateGrad, grad_accumulator
 
 
 def _root_edge(t):
-    if t._base is not None and t.requires_grad:
-        refresh_view_history(t)
-    if t.grad_fn is not None:
-        return t.grad_fn, t.__dict__.get("_output_nr", 0)
+    fn = t.grad_fn  # the property brings a stale view's history up to date
+    if fn is not None:
+        return fn, t.__dict__.get("_output_nr", 0)
     if not t.requires_grad:
         return None
     return grad_accumulator(t), 0

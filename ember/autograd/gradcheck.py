@@ -29,7 +29,10 @@ def _differentiable_outputs(outs):
 
 
 def _numerical_jacobians(func, inputs, eps):
-    """jac[i][j]: d output j / d input i, as an (input.numel(), output.numel()) array."""
+    """jac[i][j]: d output j / d input i, as an (input.numel(), output.numel()) array, for real outputs.
+
+    A complex input z = x + iy is perturbed along x and along y separately; its column is ds/dx + i ds/dy
+    (twice the conjugate Wirtinger derivative), which is what backward computes for a real output s."""
     with no_grad():
         outs = _floating(_outputs(func, inputs))
     result = []
@@ -37,18 +40,21 @@ def _numerical_jacobians(func, inputs, eps):
         if not (isinstance(t, Tensor) and t.requires_grad):
             result.append(None)
             continue
-        cols = [np.zeros((t.numel(), o.numel()), dtype=np.float64) for o in outs]
+        is_complex = t.is_complex()
+        cols = [np.zeros((t.numel(), o.numel()), dtype=np.complex128 if is_complex else np.float64) for o in outs]
+        arr = t._data
         for k in range(t.numel()):
-            idx = np.unravel_index(k, t._data.shape)
-            orig = t._data[idx].copy()
-            with no_grad():
-                t._data[idx] = orig + eps
-                plus = [o._data.astype(np.float64).reshape(-1) for o in _floating(_outputs(func, inputs))]
-                t._data[idx] = orig - eps
-                minus = [o._data.astype(np.float64).reshape(-1) for o in _floating(_outputs(func, inputs))]
-                t._data[idx] = orig
-            for j, (p, m) in enumerate(zip(plus, minus)):
-                cols[j][k] = (p - m) / (2 * eps)
+            idx = np.unravel_index(k, arr.shape)
+            orig = arr[idx].copy()
+            for step, weight in ((eps, 1), (eps * 1j, 1j)) if is_complex else ((eps, 1),):
+                with no_grad():
+                    arr[idx] = orig + step
+                    plus = [o._data.astype(np.float64).reshape(-1) for o in _floating(_outputs(func, inputs))]
+                    arr[idx] = orig - step
+                    minus = [o._data.astype(np.float64).reshape(-1) for o in _floating(_outputs(func, inputs))]
+                    arr[idx] = orig
+                for j, (p, m) in enumerate(zip(plus, minus)):
+                    cols[j][k] += weight * (p - m) / (2 * eps)
         result.append(cols)
     return result
 
@@ -58,31 +64,78 @@ def _floating(outs):
 
 
 def _analytical_jacobians(func, inputs):
+    """The same layout as _numerical_jacobians, one backward per output element (outputs are real here)."""
+    from .._tensor import _wrap
     from . import grad as autograd_grad
 
-    outs = _floating(_outputs(func, inputs))
+    with enable_grad():
+        outs = _floating(_outputs(func, inputs))
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
-    jac = {id(t): [np.zeros((t.numel(), o.numel()), dtype=np.float64) for o in outs] for t in diff_inputs}
+    jac = {id(t): [np.zeros((t.numel(), o.numel()), dtype=np.complex128 if t.is_complex() else np.float64)
+                   for o in outs] for t in diff_inputs}
     for j, o in enumerate(outs):
         if not o.requires_grad:
             continue
         for k in range(o.numel()):
             seed = np.zeros(o._data.shape, dtype=o._data.dtype)
             seed.reshape(-1)[k] = 1
-            from .._tensor import _wrap
-
             grads = autograd_grad(o, diff_inputs, _wrap(seed), retain_graph=True, allow_unused=True)
             for t, g in zip(diff_inputs, grads):
                 if g is not None:
-                    jac[id(t)][j][:, k] = g._data.astype(np.float64).reshape(-1)
+                    jac[id(t)][j][:, k] = g._data.reshape(-1)
     return [jac.get(id(t)) if isinstance(t, Tensor) and t.requires_grad else None for t in inputs]
+
+
+def _real_and_imag_output(func):
+    """func with real() / imag() applied to its complex outputs: torch checks each part as a real function."""
+    from ..ops.pointwise import imag, real
+
+    def apply_to_complex_outputs(part):
+        def wrapped(*inputs):
+            return tuple(part(o) if isinstance(o, Tensor) and o.is_complex() else o for o in _outputs(func, inputs))
+        return wrapped
+
+    return apply_to_complex_outputs(real), apply_to_complex_outputs(imag)
+
+
+def _as_printed(jacobian):
+    from .._tensor import _wrap
+
+    return _wrap(jacobian)
+
+
+def _check_real_outputs(func, inputs, eps, atol, rtol, complex_outputs=(), part="real"):
+    """The slow-mode comparison of one real-valued function: None if it passes, else torch's message."""
+    with enable_grad():
+        differentiable = [o.requires_grad for o in _floating(_outputs(func, inputs))]
+    numerical = _numerical_jacobians(func, inputs, eps)
+    if not any(differentiable):  # then the function must not depend on its inputs at all
+        for num in numerical:
+            if num is not None and any(np.any(n != 0) for n in num):
+                return "Numerical gradient for function expected to be zero"
+        return None
+    analytical = _analytical_jacobians(func, inputs)
+    for i, (num, ana) in enumerate(zip(numerical, analytical)):
+        if num is None:
+            continue
+        # outputs are numbered among the differentiable ones, as in torch
+        pairs = [(n, a) for n, a, d in zip(num, ana, differentiable) if d]
+        for j, (n, a) in enumerate(pairs):
+            if not np.allclose(a, n, rtol=rtol, atol=atol):
+                prefix = f"While considering the {part} part of complex outputs only, " if j in complex_outputs else ""
+                return (f"{prefix}Jacobian mismatch for output {j} with respect to input {i},\n"
+                        f"numerical:{_as_printed(n)}\nanalytical:{_as_printed(a)}\n")
+    return None
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
               check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
               check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True,
               fast_mode=False, masked=None):
-    """True if func's backward agrees with finite differences for every input that requires grad."""
+    """True if func's backward agrees with finite differences for every input that requires grad.
+
+    Complex outputs are checked as torch does: once through their imaginary parts, then through their real
+    parts, each a real-valued function of the (possibly complex) inputs."""
     inputs = _as_tuple(inputs)
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
@@ -92,18 +145,22 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision floating point "
                           "or complex. This check will likely fail if all the inputs are not of double precision "
                           "floating point or complex. ", stacklevel=2)
-    numerical = _numerical_jacobians(func, inputs, eps)
-    analytical = _analytical_jacobians(func, inputs)
-    for i, (num, ana) in enumerate(zip(numerical, analytical)):
-        if num is None:
-            continue
-        for j, (n, a) in enumerate(zip(num, ana)):
-            if not np.allclose(a, n, rtol=rtol, atol=atol):
-                if not raise_exception:
-                    return False
-                raise GradcheckError(f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                                     f"numerical:{n}\nanalytical:{a}\n")
-    return True
+    if not check_backward_ad:
+        return True
+    with enable_grad():
+        outs = _floating(_outputs(func, inputs))
+    complex_outputs = [j for j, o in enumerate([o for o in outs if o.requires_grad]) if o.is_complex()]
+    if any(o.is_complex() for o in outs):
+        real_fn, imag_fn = _real_and_imag_output(func)
+        error = _check_real_outputs(imag_fn, inputs, eps, atol, rtol, complex_outputs, "imaginary") or \
+            _check_real_outputs(real_fn, inputs, eps, atol, rtol, complex_outputs, "real")
+    else:
+        error = _check_real_outputs(func, inputs, eps, atol, rtol)
+    if error is None:
+        return True
+    if raise_exception:
+        raise GradcheckError(error)
+    return False
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, gen_non_contig_grad_outputs=False,

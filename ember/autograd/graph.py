@@ -208,9 +208,9 @@ def edge(t):
     """The edge (node, input_nr) from a consumer to tensor `t`; (None, 0) when `t` needs no gradient."""
     if not getattr(t, "requires_grad", False):
         return _NO_EDGE
-    if t._base is not None:
-        refresh_view_history(t)
-    fn = t.grad_fn
+    if t._base is not None and t._view_version != t._version_counter[0]:
+        refresh_view_history(t)  # a stale view: what the grad_fn property does, inlined on this hot path
+    fn = t._grad_fn
     if fn is None:
         return (grad_accumulator(t), 0)
     return (fn, t.__dict__.get("_output_nr", 0))
@@ -219,12 +219,12 @@ def edge(t):
 def refresh_view_history(view):
     """A view whose base was written in place since the view's history was recorded gets its history anew
     from the base's current one (AsStridedBackward0), as PyTorch regenerates a stale view's grad_fn: the
-    old history would send gradients to values that were overwritten."""
+    old history would send gradients to values that were overwritten. Called by the Tensor.grad_fn property
+    when the view's version differs from the one its history was made at."""
     base = view._base
-    version = view._version_counter[0] if view._version_counter is not None else 0
-    if getattr(view, "_view_version", version) == version or not base.requires_grad:
+    if not base.requires_grad:  # nothing to take (yet): checked again at the next read
         return
-    view._view_version = version
+    view._view_version = view._version_counter[0]
     if not base._data.flags.c_contiguous:  # geometry relative to the base needs a plain layout
         return
     from ..ops._common import AsStridedBackward0, _view_geometry
@@ -232,7 +232,7 @@ def refresh_view_history(view):
     node = AsStridedBackward0(_view_geometry(view, base), base._data.shape)
     node.next_functions = (edge(base),)
     node._sequence_nr = next(_sequence)
-    view.grad_fn = node
+    view._grad_fn = node
     view.requires_grad = True
     view.__dict__.pop("_output_nr", None)
 

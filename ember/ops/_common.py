@@ -5,7 +5,7 @@ from .. import _dtype
 from .._backend import np
 from .._dtype import from_numpy_dtype, result_dtype, scalar_dtype
 from .._tensor import Tensor, _view_of, _wrap, _wrap_dim
-from ..autograd.graph import Node, needs_grad, record, refresh_view_history
+from ..autograd.graph import Node, needs_grad, record
 
 __all__ = ["Tensor", "wrap", "view_of", "method", "wrap_dim", "wrap_dims", "broadcast_error", "broadcast_shapes",
            "finish_out", "promote_operands", "operand_dtype", "np", "from_numpy_dtype", "Node", "needs_grad", "record",
@@ -114,6 +114,46 @@ def sum_to_shape(grad, shape):
 
 
 # -------------------------------------------------------------------------------------------------------
+# a tensor and a number inside an ATen composite: ATen calls the Scalar overloads (AddBackward1, MulBackward1,
+# DivBackward1), where Python's `x * 2` records the Tensor overload's node (MulBackward0 with a None edge)
+
+
+class AddBackward1(Node):
+    def __init__(self, number):
+        self.number = number
+
+    def backward(self, grad):
+        return grad
+
+
+class SubBackward1(AddBackward1):
+    pass
+
+
+class MulBackward1(AddBackward1):
+    def backward(self, grad):
+        return grad * self.number
+
+
+class DivBackward1(AddBackward1):
+    def backward(self, grad):
+        return grad / self.number
+
+
+_SCALAR_UFUNCS = {AddBackward1: np.add, SubBackward1: np.subtract, MulBackward1: np.multiply,
+                  DivBackward1: np.true_divide}
+
+
+def with_number(x, number, node_cls):
+    """x + number, x - number, x * number or x / number (by node_cls) in x's dtype, recorded as ATen's Scalar
+    overload."""
+    out = wrap(np.asarray(_SCALAR_UFUNCS[node_cls](x._data, number)).astype(x._data.dtype, copy=False))
+    if needs_grad(x):
+        record(node_cls(number), (x,), out)
+    return out
+
+
+# -------------------------------------------------------------------------------------------------------
 # in-place ops and autograd
 #
 # An in-place op is computed out of place from a stand-in that carries `self`'s history but its own copy of
@@ -139,11 +179,9 @@ def prepare_inplace(self, *others):
                            "inplace operation by an out-of-place one.")
     if self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and self.requires_grad:
-        refresh_view_history(self)  # a stale view must not hand its outdated history to the stand-in
     stand_in = wrap(self._data.copy())
+    stand_in.grad_fn = self.grad_fn  # read first: a stale view must not hand its outdated history on
     stand_in.requires_grad = self.requires_grad
-    stand_in.grad_fn = self.grad_fn
     if "_output_nr" in self.__dict__:
         stand_in.__dict__["_output_nr"] = self.__dict__["_output_nr"]
     return stand_in

@@ -230,18 +230,6 @@ def _check_no_out_grad(fn, out, *tensors):
                            "one of the arguments requires grad.")
 
 
-def _unpack_outputs(*saved):
-    """Unpack a node's saved outputs (in output order), keeping which output each one is: under create_graph they
-    lead back into the graph through the node, and SavedTensor.unpack does not restore `_output_nr`."""
-    tensors = []
-    for nr, s in enumerate(saved):
-        t = s.unpack()
-        if nr and t.grad_fn is not None:
-            t.__dict__["_output_nr"] = nr
-        tensors.append(t)
-    return tensors
-
-
 def _saved_if(node, tensor, needed):
     return node.save(tensor) if needed else None
 
@@ -491,47 +479,6 @@ class LinalgCrossBackward0(Node):
         return g0, g1
 
 
-class EinsumBackward0(Node):
-    """einsum's gradient for each operand is another einsum: the other operands and the output gradient,
-    contracted back to that operand's subscripts (PyTorch records the permutes/bmm it decomposes into)."""
-
-    def __init__(self, terms, output, operands, sizes):
-        self.terms, self.output, self.sizes = terms, output, sizes
-        self.operands = [self.save(op) for op in operands]
-
-    def backward(self, grad):
-        from .creation import eye, ones
-
-        operands = [op.unpack() for op in self.operands]
-        grads = []
-        for i, need in enumerate(self.needs_input_grad):
-            if not need:
-                grads.append(None)
-                continue
-            fresh = iter(c for c in _EINSUM_LETTERS if c not in self.sizes)
-            terms = [t for k, t in enumerate(self.terms) if k != i] + [self.output]
-            ops = [_conj(op) for k, op in enumerate(operands) if k != i] + [grad]
-            elsewhere = set("".join(terms))
-            target, first = [], {}
-            dtype = operands[i].dtype
-            for letter, size in zip(self.terms[i], operands[i].shape):
-                if letter in first:  # a repeated subscript: the gradient lies on that diagonal
-                    new = next(fresh)
-                    terms.append(first[letter] + new)
-                    ops.append(eye(size, dtype=dtype))
-                elif letter not in elsewhere or (size == 1 and self.sizes[letter] != 1):
-                    # summed away within this operand, or broadcast from size 1: spread by ones
-                    new = next(fresh)
-                    terms.append(new)
-                    ops.append(ones(size, dtype=dtype))
-                    first[letter] = new
-                else:
-                    new = first[letter] = letter
-                target.append(new)
-            grads.append(einsum(",".join(terms) + "->" + "".join(target), *ops))
-        return tuple(grads)
-
-
 _EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -554,7 +501,98 @@ def _einsum_explicit(equation, arrays):
     else:
         letters = "".join(explicit)
         out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
-    return explicit, out
+    return explicit, out, ell
+
+
+def _einsum_graph(terms, output, ellipsis, operands):
+    """einsum composed of ember ops the way ATen's einsum composes it (each operand diagonalised, unsqueezed and
+    permuted onto output-then-contracted dims; operands contracted left to right through sums and one bmm),
+    so that the graph torch records -- PermuteBackward0, BmmBackward0, ViewBackward0, ... -- comes out the same,
+    and every order of derivative with it."""
+    used = set("".join(terms))
+    # contracted dims: those of an ellipsis first, then labels in ATen's order (A-Z before a-z)
+    contracted = [c for c in ellipsis if c in used and c not in output]
+    contracted += sorted((c for c in used if c not in output and c not in ellipsis), key=lambda c: (c.islower(), c))
+    index = {c: k for k, c in enumerate(list(output) + contracted)}
+    n_out, n = len(output), len(output) + len(contracted)
+    counts = [0] * n  # how many operands still have each dim with a size other than 1
+    ops = []
+    for term, op in zip(terms, operands):
+        perm = [-1] * n
+        dim = 0
+        for c in term:
+            k = index[c]
+            if perm[k] == -1:
+                counts[k] += op.shape[dim] != 1
+                perm[k] = dim
+                dim += 1
+            else:  # a repeated label: its diagonal
+                op = op.diagonal(0, perm[k], dim).movedim(-1, perm[k])
+        for k in range(n):
+            if perm[k] == -1:
+                op = op.unsqueeze(dim)
+                perm[k] = dim
+                dim += 1
+        ops.append(op.permute(perm))
+    while len(ops) > 1:
+        a, b = ops.pop(0), ops.pop(0)
+        sum_dims, a_sums, b_sums = [], [], []
+        for d in range(n_out, n):
+            if a.shape[d] != 1 and b.shape[d] != 1:
+                counts[d] -= 1
+                if counts[d] == 1:
+                    sum_dims.append(d)
+                    counts[d] = 0
+            elif counts[d] == 1:  # only one of the two has it, and no later operand: sum it right away
+                if a.shape[d] != 1:
+                    a_sums.append(d)
+                    counts[d] = 0
+                elif b.shape[d] != 1:
+                    b_sums.append(d)
+                    counts[d] = 0
+        if a_sums:
+            a = a.sum(a_sums, keepdim=True)
+        if b_sums:
+            b = b.sum(b_sums, keepdim=True)
+        ops.insert(0, _sumproduct_pair(a, b, sum_dims))
+    result = ops[0]
+    if n > n_out:
+        result = result.view(tuple(result.shape[:n_out])) if len(operands) > 1 else result.sum(list(range(n_out, n)))
+    return result
+
+
+def _sumproduct_pair(left, right, sum_dims):
+    """(left * right) summed over sum_dims (kept as size 1) as one bmm: dims in both (lro), only left (lo), only
+    right (ro) and summed are each flattened into one, as ATen's sumproduct_pair does."""
+    if not sum_dims:
+        return left * right
+    lro, lo, ro = [], [], []
+    lro_size = lo_size = ro_size = sum_size = 1
+    for i in range(left.dim()):
+        in_left, in_right = left.shape[i] != 1, right.shape[i] != 1
+        if i in sum_dims:
+            if in_left and in_right:
+                sum_size *= left.shape[i]
+            elif in_left:
+                left = left.sum(i, keepdim=True)
+            elif in_right:
+                right = right.sum(i, keepdim=True)
+        elif in_left and in_right:
+            lro.append(i)
+            lro_size *= left.shape[i]
+        elif in_left:
+            lo.append(i)
+            lo_size *= left.shape[i]
+        else:
+            ro.append(i)
+            ro_size *= right.shape[i]
+    out_size = [left.shape[d] for d in lro + lo] + [1] * len(sum_dims) + [right.shape[d] for d in ro]
+    inverse = [0] * len(out_size)
+    for k, d in enumerate(lro + lo + sum_dims + ro):
+        inverse[d] = k
+    left = left.permute(lro + lo + sum_dims + ro).reshape(lro_size, lo_size, sum_size)
+    right = right.permute(lro + sum_dims + ro + lo).reshape(lro_size, sum_size, ro_size)
+    return bmm(left, right).view(out_size).permute(inverse)
 
 
 # decompositions -----------------------------------------------------------------------------------------
@@ -722,7 +760,7 @@ class LinalgQrBackward0(Node):
         if self.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
                                "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
-        Q, R = _unpack_outputs(self.Q, self.R)
+        Q, R = self.Q.unpack(), self.R.unpack()
         m, n = Q.shape[-2], R.shape[-1]
         if self.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
@@ -762,7 +800,7 @@ class LinalgSvdBackward0(Node):
         self.full_matrices = full_matrices
 
     def backward(self, gU, gS, gVh):
-        U, S, Vh = _unpack_outputs(self.U, self.S, self.Vh)
+        U, S, Vh = self.U.unpack(), self.S.unpack(), self.Vh.unpack()
         if self.full_matrices:  # the extra columns of U and rows of Vh do not depend on A
             k = S.shape[-1]
             U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
@@ -814,7 +852,7 @@ class LinalgEighBackward0(Node):
         self.V = self.save(V, is_output=True)
 
     def backward(self, gL, gV):
-        L, V = _unpack_outputs(self.L, self.V)
+        L, V = self.L.unpack(), self.V.unpack()
         Vh = _mH(V)
         if gV is None:
             return matmul(V * gL.unsqueeze(-2), Vh)
@@ -1420,13 +1458,8 @@ def einsum(*args):
         arrays = [arrays[0].astype(dt)]
     work = [_opmath(a) for a in arrays]
     r = wrap(np.asarray(np.einsum(equation, *work, optimize=len(work) > 1)).astype(dt, copy=False))
-    if needs_grad(*operands):
-        terms, output = _einsum_explicit(equation, arrays)
-        sizes = {}
-        for term, arr in zip(terms, arrays):
-            for letter, size in zip(term, arr.shape):
-                sizes[letter] = max(sizes.get(letter, 1), size)
-        record(EinsumBackward0(terms, output, operands, sizes), operands, r)
+    if needs_grad(*operands):  # torch's graph: the same contraction composed of recorded ops
+        return _einsum_graph(*_einsum_explicit(equation, arrays), operands)
     return r
 
 
@@ -1551,8 +1584,13 @@ def kron(input, other, *, out=None):
         from .pointwise import mul
 
         _check_no_out_grad("kron", out, input, other)
-        prod = mul(_reshape_graph(input, input._data, [s for d in x.shape for s in (d, 1)]),
-                   _reshape_graph(other, other._data, [s for d in y.shape for s in (1, d)]))
+        def interleaved(t, shape):  # ATen's _unsafe_view (torch refuses non-contiguous inputs here; ember copies)
+            if t._data.flags.c_contiguous:
+                return _derive(UnsafeViewBackward0(t._data.shape), t, t._data.reshape(shape))
+            return _reshape_graph(t, t._data, shape)
+
+        prod = mul(interleaved(input, [s for d in x.shape for s in (d, 1)]),
+                   interleaved(other, [s for d in y.shape for s in (1, d)]))
         shape = tuple(a * b for a, b in zip(x.shape, y.shape))
         return _derive(UnsafeViewBackward0(prod.shape), prod, prod._data.reshape(shape))
     xe = x.reshape([s for d in x.shape for s in (d, 1)])
@@ -1896,12 +1934,27 @@ def cholesky(input, upper=False, *, out=None):
 
 
 @method()
+class CholeskyInverseBackward0(Node):
+    """(L L^H)^-1 from its factor: d/dL = -(G + G^H) applied on both sides of the inverse, times L."""
+
+    def __init__(self, factor, result, upper):
+        self.factor, self.result, self.upper = self.save(factor), self.save(result, is_output=True), upper
+
+    def backward(self, grad):
+        L, inverse = self.factor.unpack(), self.result.unpack()
+        common = matmul(inverse, matmul(grad + _mH(grad), inverse))
+        return -matmul(L, common) if self.upper else -matmul(common, L)
+
+
 def cholesky_inverse(input, upper=False, *, out=None):
     factor = input._data
     _check_matrix("cholesky_inverse", factor)
     low = np.conj(np.swapaxes(factor, -1, -2)) if upper else factor
     inv_low = np.linalg.inv(low)
-    return finish_out(wrap(np.conj(np.swapaxes(inv_low, -1, -2)) @ inv_low), out)
+    result = wrap(np.conj(np.swapaxes(inv_low, -1, -2)) @ inv_low)
+    if out is None and needs_grad(input):
+        record(CholeskyInverseBackward0(input, result, upper), (input,), result)
+    return finish_out(result, out)
 
 
 def linalg_qr(A, mode="reduced", *, out=None):
@@ -2125,7 +2178,7 @@ def _matrix_norm_graph(A, ord, d0, d1, keepdim, dtype):
         A = A.to(dtype)
     if ord in ("nuc", 2, -2):
         perm = [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1]
-        moved = A if perm == list(range(A.ndim)) else _permuted(A, perm)[0]
+        moved = _permuted(A, perm)[0]  # torch permutes even when the order stays
         s = linalg_svdvals(moved)
         if not keepdim:
             return s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
@@ -2166,6 +2219,19 @@ def linalg_cond(A, p=None, *, out=None):
     a = A._data
     _check_matrix("linalg.cond", a, square=p not in (None, 2, -2))
     _check_float("linalg.cond", a)
+    if needs_grad(A):  # ATen's composition, so that autograd records torch's graph
+        _check_no_out_grad("linalg_cond", out, A)
+        if p in (None, 2, -2):
+            S = linalg_svdvals(A)
+            first, last = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
+            return (first / last if p in (None, 2) else last / first).squeeze(-1)
+        if p == "nuc":
+            S = linalg_svdvals(A)
+            return S.sum(-1) * S.reciprocal().sum(-1)
+        inverse, info = linalg_inv_ex(A)
+        inverse = inverse.masked_fill(wrap(np.asarray(info._data > 0)[..., None, None]), math.inf)
+        product = linalg_matrix_norm(A, p) * linalg_matrix_norm(inverse, p)
+        return product.nan_to_num(math.inf, math.inf, -math.inf)
     if p in (None, 2, -2):
         s = np.linalg.svd(a, compute_uv=False)
         r = s[..., 0] / s[..., -1] if p in (None, 2) else s[..., -1] / s[..., 0]
@@ -2281,9 +2347,34 @@ def linalg_lstsq(A, B, rcond=None, *, driver=None):
         residuals = np.empty(0, real)
     rank_out = np.empty(0, np.int64) if driver == "gels" else rank
     svals = s.astype(real) if driver in ("gelsd", "gelss") else np.empty(0, real)
-    solution = x[..., 0] if vector else x
-    return _Lstsq(wrap(np.ascontiguousarray(solution)), wrap(np.asarray(residuals)), wrap(np.asarray(rank_out)),
-                  wrap(np.asarray(svals)))
+    solution = wrap(np.ascontiguousarray(x[..., 0] if vector else x))
+    if needs_grad(A, B):
+        record(LinalgLstsqBackward0(A, B), (A, B), solution)
+    return _Lstsq(solution, wrap(np.asarray(residuals)), wrap(np.asarray(rank_out)), wrap(np.asarray(svals)))
+
+
+class LinalgLstsqBackward0(Node):
+    """The solution is pinv(A) @ B: its gradients are those of that composite (pinv has its own backward)."""
+
+    def __init__(self, A, B):
+        self.A, self.B = self.save(A), self.save(B)
+
+    def backward(self, grad):
+        from ..autograd import grad as autograd_grad
+        from ..autograd.grad_mode import enable_grad, state
+
+        A, B = self.A.unpack(), self.B.unpack()
+        create_graph = state.enabled
+        if not create_graph:
+            A, B = A.detach().requires_grad_(), B.detach().requires_grad_()
+        vector = B.dim() == A.dim() - 1
+        with enable_grad():
+            x = matmul(linalg_pinv(A), B.unsqueeze(-1) if vector else B)
+            x = x.squeeze(-1) if vector else x
+            needs = self.needs_input_grad
+            targets = [t for t, need in zip((A, B), needs) if need]
+            got = iter(autograd_grad(x, targets, grad, create_graph=create_graph, allow_unused=True))
+        return tuple(next(got) if need else None for need in needs)
 
 
 # powers, exponential, products of many -----------------------------------------------------------------

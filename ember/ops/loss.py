@@ -14,7 +14,18 @@ from .. import _dtype
 from .._backend import np
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _grad_state
-from ._common import Node, Tensor, record, sum_to_shape, wrap
+from ._common import (
+    AddBackward1,
+    DivBackward1,
+    MulBackward1,
+    Node,
+    SubBackward1,
+    Tensor,
+    record,
+    sum_to_shape,
+    with_number,
+    wrap,
+)
 
 __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -308,6 +319,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         label = _dtype.from_numpy_dtype(t.dtype).scalar_type_name
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {label}")
     _check_nll_shapes(x, t)
+    if x.ndim == 3 or x.ndim > 4:
+        return _nll_loss_nd(input, target, weight, ignore_index, reduction)
     class_dim = 1 if x.ndim >= 2 else 0
     C = x.shape[class_dim]
     xc = _compute(x)
@@ -338,6 +351,20 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return result
 
 
+def _nll_loss_nd(input, target, weight, ignore_index, reduction):
+    """3-D and 5-D+ inputs go through the 4-D kernel on (N, C, 1, -1) views, as ATen's nll_loss_nd does, so the
+    graph shows torch's ViewBackward0 nodes around NllLoss2DBackward0."""
+    from .shape import view
+
+    x = input._data
+    n, c = x.shape[:2]
+    flat_shape = (n, c, 1, -1) if x.size else (n, c, 0, 0)
+    target_shape = (n, 1, -1) if target._data.size else (n, 0, 0)
+    loss = nll_loss(view(input.contiguous(), flat_shape), wrap(target._data.reshape(target_shape)), weight, None,
+                    ignore_index, None, reduction)
+    return view(loss, (n,) + x.shape[2:]) if reduction == "none" else loss
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     _check_tensors("cross_entropy", input, target)
@@ -359,45 +386,45 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing <= 0:
         return loss
+    # ATen's cross_entropy_loss_label_smoothing, op for op
     C = x.shape[class_dim]
-    ignored = wrap(target._data == ignore_index)
+    ignored = target._data == ignore_index
     if weight is not None:
         shape = [1] * x.ndim
         shape[class_dim] = C
-        smooth = -(logp * weight.reshape(shape)).sum(class_dim)
+        smooth = -(logp * weight.view(shape)).sum(class_dim)
     else:
         smooth = -logp.sum(class_dim)
-    from .indexing import where
-
-    smooth = where(ignored, 0.0, smooth)
+    smooth = smooth.masked_fill(wrap(ignored), 0.0)
     if reduction == "mean":
-        if weight is not None:
-            t_safe = np.where(target._data == ignore_index, 0, target._data)
-            wsum = np.where(target._data == ignore_index, 0, weight._data[t_safe]).sum()
-            smooth = smooth.sum() / float(wsum)
-        else:
-            smooth = smooth.sum() / float((~ignored._data).sum())
+        kept = target._data[~ignored].reshape(-1)
+        total = wrap(weight._data[kept].sum()) if weight is not None else wrap(np.asarray((~ignored).sum()))
+        smooth = smooth.sum() / total
     elif reduction == "sum":
         smooth = smooth.sum()
-    return loss * (1 - label_smoothing) + smooth * (label_smoothing / C)
+    return with_number(loss, 1 - label_smoothing, MulBackward1) + \
+        with_number(smooth, label_smoothing / C, MulBackward1)
 
 
 def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
     C = logp.shape[class_dim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / C
+    # ATen's cross_entropy_loss_prob_target: -(logp * target [* weight]) summed, then divided by N (* d1 ...)
+    prod = logp * target
     if weight is not None:
-        shape = [1] * logp.dim()
-        shape[class_dim] = C
-        loss = -(logp * target * weight.reshape(shape)).sum(class_dim)
-    else:
-        loss = -(logp * target).sum(class_dim)
-    if reduction == "mean":
-        n = logp.numel() // C if C else 0
-        return loss.sum() / n if logp.dim() > 1 else loss.sum() / 1
+        if logp.dim() > 1:
+            shape = [1] * logp.dim()
+            shape[class_dim] = C
+            weight = weight.view(shape)
+        prod = prod * weight
+    if reduction == "none":
+        return -prod.sum(class_dim)
     if reduction == "sum":
-        return loss.sum()
-    return loss
+        return -prod.sum()
+    if logp.numel() == 0:
+        return -prod.sum().fill_(float("nan"))
+    return with_number(-prod.sum(), logp.numel() // C, DivBackward1)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -550,14 +577,22 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
     eps = 1e-12
     prod_sum = (input1 * input2).sum(targ_dim)
-    mag1 = (input1 * input1).sum(targ_dim) + eps
-    mag2 = (input2 * input2).sum(targ_dim) + eps
+    mag1 = with_number((input1 * input1).sum(targ_dim), eps, AddBackward1)
+    mag2 = with_number((input2 * input2).sum(targ_dim), eps, AddBackward1)
     cos = prod_sum / (mag1 * mag2).sqrt()
     zeros = zeros_like(cos)
-    pos = 1 - cos
-    neg = (cos - margin).clamp_min(0)
+    pos = _number_minus(1, cos)
+    neg = with_number(cos, margin, SubBackward1).clamp_min(0)
     out = where(target == 1, pos, zeros) + where(target == -1, neg, zeros)
     return _reduce(out, reduction)
+
+
+def _number_minus(number, x):
+    """number - x as ATen computes it inside a loss: the number wrapped as a 0-dim tensor (SubBackward0 with no
+    edge for it), where Python's `1 - x` records RsubBackward1."""
+    from .pointwise import sub
+
+    return sub(wrap(np.asarray(number, x._data.dtype)), x)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
@@ -565,7 +600,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    return _reduce(with_number(-target * (input1 - input2), margin, AddBackward1).clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -574,7 +609,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     from .indexing import where
 
     zeros = zeros_like(input)
-    margin_clamp = (margin - input).clamp_min(0)
+    margin_clamp = _number_minus(margin, input).clamp_min(0)
     out = where(target != 1, margin_clamp, zeros) + where(target != -1, input, zeros)
     return _reduce(out, reduction)
 

@@ -1632,38 +1632,46 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan, name):
 
 
 def _quantile_graph(input, dim, d, keepdim, q_ndim, below, above, weight, poisoned, interpolation, ignore_nan):
-    """quantile as PyTorch composes it, so autograd records it: sort, gather the values at the ranks below and
-    above, lerp between them. A slice holding NaN (all-NaN for nanquantile) reads a NaN element, which then
-    takes the gradient, as in PyTorch."""
+    """quantile as ATen's quantile_compute composes it, so autograd records torch's graph: sort along the last dim,
+    view as (*output dims, n), gather the values at the ranks below and above, lerp between them, then squeeze
+    (one q) or move the quantiles to the front. A slice holding NaN (all-NaN for nanquantile) reads a NaN
+    element, which then takes the gradient, as in PyTorch."""
+    from .shape import SqueezeBackward4, TransposeBackward1, UnsqueezeBackward1, as_inplace_view_op
+
     arr = input._data
     if dim is None:
-        work = input.reshape(-1)
-    elif arr.ndim == 0:
-        work = input.reshape(1)
+        work = input.flatten()
+    elif d == arr.ndim - 1:
+        work = input
     else:
         work = input.unsqueeze(-1).transpose(d, -1)
-        work = work.reshape(work._data.shape[:d] + work._data.shape[d + 1:])
     ordered = work.sort(-1).values
     n = ordered._data.shape[-1]
-    # below/above/weight: (*batch, nq); a NaN-poisoned slice reads its last element (a NaN) with weight 0
+    if dim is None:
+        out_shape = [1] * arr.ndim if keepdim else []
+    else:
+        out_shape = list(arr.shape)
+        if keepdim:
+            out_shape[d] = 1
+        elif arr.ndim:
+            del out_shape[d]
+    ordered = ordered.view(out_shape + [n])
+    # below/above/weight: (*batch, nq) -> (*output dims, nq); a NaN-poisoned slice reads its last element (a NaN)
+    # with weight 0
     if not ignore_nan and poisoned.any():
         last = np.broadcast_to(poisoned, below.shape)
         below, above = np.where(last, n - 1, below), np.where(last, n - 1, above)
         weight = np.where(last, arr.dtype.type(0), weight)
-    result = ordered.gather(-1, wrap(np.ascontiguousarray(below)))
+    shape = tuple(out_shape) + below.shape[-1:]
+    result = ordered.gather(-1, wrap(np.ascontiguousarray(below).reshape(shape)))
     if interpolation in ("linear", "midpoint"):
-        above_values = ordered.gather(-1, wrap(np.ascontiguousarray(above)))
-        result = result.lerp(above_values, wrap(np.asarray(weight, arr.dtype)))
-    # (*batch, nq) -> (nq, *batch), with the reduced dim kept as size 1 if asked
-    result = result.movedim(-1, 0)
-    if keepdim:
-        if dim is None:
-            result = result.reshape((result._data.shape[0],) + (1,) * arr.ndim)
-        elif arr.ndim:
-            result = result.unsqueeze(d + 1)
+        above_values = ordered.gather(-1, wrap(np.ascontiguousarray(above).reshape(shape)))
+        result = result.lerp(above_values, wrap(np.asarray(weight, arr.dtype).reshape(shape)))
     if q_ndim == 0:
-        result = result.squeeze(0)
-    return result
+        return as_inplace_view_op(result.squeeze(-1), SqueezeBackward4)
+    result = as_inplace_view_op(result.unsqueeze(0), UnsqueezeBackward1)
+    result = as_inplace_view_op(result.transpose(0, -1), TransposeBackward1)
+    return as_inplace_view_op(result.squeeze(-1), SqueezeBackward4)
 
 
 @method()

@@ -16,6 +16,7 @@ Under create_graph the backward node recomputes the layer with ordinary ember op
 (`_layer_composite`), so higher-order gradients work too.
 """
 
+from .. import _dtype
 from .._backend import np
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as _grad_state
@@ -291,21 +292,27 @@ class _RnnLayerBackward(Node):
     """Backpropagation through time for one layer and direction; inputs (input, h0, c0, w_ih, w_hh, b_ih, b_hh,
     w_hr), outputs (output, h_n[, c_n])."""
 
-    def __init__(self, mode, args, arrays, saved, steps, shape_in, reverse, batch_sizes):
+    def __init__(self, mode, args, arrays, saved, steps, shape_in, reverse, batch_sizes, edge_order):
         self.mode, self.arrays, self.saved_arrays, self.steps = mode, arrays, saved, steps
         self.shape_in, self.reverse, self.batch_sizes = shape_in, reverse, batch_sizes
+        self.edge_order = edge_order  # which of the 8 arguments each edge (next_functions entry) is
         self.args = tuple(self.save(a) for a in args)  # only unpacked under create_graph
+
+    def _in_edge_order(self, per_argument):
+        return tuple(per_argument[i] for i in self.edge_order)
 
     def backward(self, d_out, d_hn, d_cn=None):
         if _grad_state.enabled:
-            return self._backward_composite(d_out, d_hn, d_cn)
+            return self._in_edge_order(self._backward_composite(d_out, d_hn, d_cn))
         for a in self.args:  # refuses inputs or weights modified in place since the forward
             a.unpack()
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = self.arrays
         mode, steps = self.mode, self.steps
         dt = x.dtype
         n, hidden_out = x.shape[0], h0.shape[1]
-        flags = self.needs_input_grad
+        flags = [False] * 8
+        for i, need in zip(self.edge_order, self.needs_input_grad):
+            flags[i] = need
         needs = dict(zip(("input", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh", "w_hr"), flags))
         dout = np.zeros((n, hidden_out), dt) if d_out is None else _array(d_out, dt).reshape(n, hidden_out)
         dhn = np.zeros_like(h0) if d_hn is None else _array(d_hn, dt)
@@ -326,8 +333,8 @@ class _RnnLayerBackward(Node):
             dx = dx.reshape(self.shape_in)
         results = (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dw_hr)
         out_dtype = self.out_dtype
-        return tuple(None if g is None or not need else wrap(np.ascontiguousarray(g, out_dtype))
-                     for g, need in zip(results, flags))
+        return self._in_edge_order([None if g is None or not need else wrap(np.ascontiguousarray(g, out_dtype))
+                                    for g, need in zip(results, flags)])
 
     def _backward_composite(self, d_out, d_hn, d_cn):
         from ..autograd import grad
@@ -352,6 +359,10 @@ def _layer_name(mode):
 
 _NODE_CLASSES = {mode: type(_layer_name(mode), (_RnnLayerBackward,), {"__module__": __name__})
                  for mode in ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")}
+
+# torch's mkldnn_rnn_layer takes (input, w_ih, w_hh, b_ih, b_hh, hx, cx): its node's edges come in that order
+_ARGUMENT_ORDER = tuple(range(8))  # (input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+_MKLDNN_ORDER = (0, 3, 4, 5, 6, 1, 2)
 
 
 def rnn_layer(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=False, batch_sizes=None):
@@ -389,9 +400,10 @@ def rnn_layer(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=Fa
     h_n = wrap(hn)
     c_n = wrap(cn) if cn is not None else None
     if keep:
-        node = _NODE_CLASSES[mode](mode, args, arrays, saved, steps, x_in.shape, reverse, batch_sizes)
+        order = _MKLDNN_ORDER if mode == "LSTM" and w_hr is None else _ARGUMENT_ORDER
+        node = _NODE_CLASSES[mode](mode, args, arrays, saved, steps, x_in.shape, reverse, batch_sizes, order)
         node.out_dtype = out_dtype
-        record(node, args, [output, h_n] + ([c_n] if c_n is not None else []))
+        record(node, [args[i] for i in order], [output, h_n] + ([c_n] if c_n is not None else []))
     return output, h_n, c_n
 
 
@@ -465,6 +477,41 @@ def _layer_composite(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse,
     return output, h, (c if mode == "LSTM" else None)
 
 
+def _layer_by_steps(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """One layer as ATen's generic CPU kernel builds it (FullLayer over LSTMCell / GRUCell / SimpleCell): the
+    input projection for all steps at once, unbound along time, one cell of ember ops per step, the outputs
+    stacked. Its graph is torch's, node for node: torch has a fused layer node only for float32 LSTMs
+    without projections (oneDNN's), which rnn_layer reproduces."""
+    from .activation import relu, sigmoid, tanh
+    from .nn_misc import linear
+    from .shape import stack
+
+    inputs = linear(input, w_ih, b_ih).unbind(0)
+    h, c = h0, c0
+    outs = []
+    for x in (reversed(inputs) if reverse else inputs):
+        gh = linear(h, w_hh, b_hh)
+        if mode == "LSTM":
+            i, f, g, o = (gh + x).unsafe_chunk(4, 1)
+            c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+            h = sigmoid(o) * tanh(c)
+            if w_hr is not None:
+                h = h.matmul(w_hr.t())
+        elif mode == "GRU":
+            i_r, i_z, i_n = x.unsafe_chunk(3, 1)
+            h_r, h_z, h_n = gh.unsafe_chunk(3, 1)
+            r = sigmoid(h_r + i_r)
+            z = sigmoid(h_z + i_z)
+            n = tanh(i_n + h_n * r)
+            h = (h - n) * z + n
+        else:
+            h = tanh(gh + x) if mode == "RNN_TANH" else relu(gh + x)
+        outs.append(h)
+    if reverse:
+        outs.reverse()
+    return stack(outs, 0), h, c
+
+
 def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidirectional, batch_first,
         batch_sizes=None):
     """All layers and directions (torch's `_VF.lstm`/`_VF.gru`/`_VF.rnn_*`). `hx` is h0 or (h0, c0) shaped
@@ -481,6 +528,13 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
         input = input.transpose(0, 1)
     layer_input = input
     h_n, c_n = [], []
+    # Where torch records a per-step graph (all but float32 LSTMs without projections), so does ember when it
+    # records one at all; the fused layer serves the rest
+    fused_in_torch = lstm and input.dtype is _dtype.float32 and len(weights) // (num_layers * directions) in (2, 4)
+    by_steps = not fused_in_torch and batch_sizes is None and _grad_state.enabled and input.shape[0] > 0 and \
+        any(t.requires_grad for t in (input, h0, c0, *weights) if t is not None)
+    if by_steps:  # ATen's generic path takes each layer's state by unbind, oneDNN's by select
+        h0_layers, c0_layers = h0.unbind(0), (c0.unbind(0) if lstm else None)
     for layer in range(num_layers):
         outputs = []
         for direction in range(directions):
@@ -489,8 +543,12 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
             w_ih, w_hh = w[0], w[1]
             b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
             w_hr = w[-1] if lstm and len(w) in (3, 5) else None
-            out, hn, cn = rnn_layer(mode, layer_input, h0[idx], c0[idx] if lstm else None, w_ih, w_hh, b_ih, b_hh,
-                                    w_hr, reverse=direction == 1, batch_sizes=batch_sizes)
+            if by_steps:
+                out, hn, cn = _layer_by_steps(mode, layer_input, h0_layers[idx], c0_layers[idx] if lstm else None,
+                                              w_ih, w_hh, b_ih, b_hh, w_hr, direction == 1)
+            else:
+                out, hn, cn = rnn_layer(mode, layer_input, h0[idx], c0[idx] if lstm else None, w_ih, w_hh, b_ih,
+                                        b_hh, w_hr, reverse=direction == 1, batch_sizes=batch_sizes)
             outputs.append(out)
             h_n.append(hn)
             c_n.append(cn)

@@ -20,7 +20,8 @@ from ._common import broadcast_shapes as _broadcast_shapes
 __all__ = [
     "reshape", "view_as_real", "view_as_complex", "as_strided", "flatten", "unflatten", "squeeze", "unsqueeze",
     "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis", "adjoint", "broadcast_to",
-    "narrow", "select", "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit", "diagonal",
+    "narrow", "select", "unbind", "split", "chunk", "unsafe_split", "unsafe_chunk", "unsafe_split_with_sizes",
+    "tensor_split", "hsplit", "vsplit", "dsplit", "diagonal",
     "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
     "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat_interleave", "meshgrid", "broadcast_tensors",
     "broadcast_shapes",
@@ -75,12 +76,28 @@ class SqueezeBackward2(_ReshapeBackward):  # squeeze(dims)
     pass
 
 
+class SqueezeBackward4(SqueezeBackward1):  # squeeze_(dim), the in-place form ATen composites use
+    pass
+
+
 class UnsqueezeBackward0(Node):
     def __init__(self, dim):
         self.dim = dim
 
     def backward(self, grad):
         return squeeze(grad, self.dim)
+
+
+class UnsqueezeBackward1(UnsqueezeBackward0):  # unsqueeze_, the in-place form
+    pass
+
+
+def as_inplace_view_op(t, node_cls):
+    """`t` just made by squeeze/unsqueeze/transpose, recorded under the node name of the in-place form (x.squeeze_()
+    and friends) that an ATen composite applies to its own intermediate: same backward, torch's graph names."""
+    if t.grad_fn is not None:
+        t.grad_fn.__class__ = node_cls
+    return t
 
 
 class PermuteBackward0(Node):
@@ -100,6 +117,10 @@ class TransposeBackward0(Node):
 
     def backward(self, grad):
         return transpose(grad, self.dim0, self.dim1)
+
+
+class TransposeBackward1(TransposeBackward0):  # transpose_, the in-place form
+    pass
 
 
 class TBackward0(Node):
@@ -225,6 +246,14 @@ class SplitBackward0(_SplitBackward):
 
 
 class SplitWithSizesBackward0(_SplitBackward):
+    pass
+
+
+class UnsafeSplitBackward0(_SplitBackward):
+    pass
+
+
+class UnsafeSplitWithSizesBackward0(_SplitBackward):
     pass
 
 
@@ -885,7 +914,7 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(arr.shape)} at dimension "
                          f"{dim}")
-    out = view_of(input, arr[(slice(None),) * dim + (index,)])
+    out = view_of(input, arr[(slice(None),) * dim + (index, ...)])  # "...": a 0-d view, never a scalar
     if input.requires_grad and _grad.enabled:
         record(SelectBackward0(arr.shape, dim, index + n if index < 0 else index), (input,), out)
     return out
@@ -898,7 +927,7 @@ def unbind(input, dim=0):
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = wrap_dim(dim, arr.ndim)
     lead = (slice(None),) * dim
-    outs = tuple(view_of(input, arr[lead + (i,)]) for i in range(arr.shape[dim]))
+    outs = tuple(view_of(input, arr[lead + (i, ...)]) for i in range(arr.shape[dim]))
     if input.requires_grad and _grad.enabled and outs:
         record(UnbindBackward0(dim, arr.shape[:dim] + arr.shape[dim + 1:]), (input,), outs)
     return outs
@@ -952,6 +981,34 @@ def chunk(input, chunks, dim=0):
     if n == 0:  # PyTorch returns `chunks` empty tensors
         return _slices(input, dim, [0] * (chunks + 1), SplitWithSizesBackward0)
     return split(input, -(-n // chunks), dim)
+
+
+def _unsafe(pieces, node_cls):
+    """split/chunk's pieces as torch's unsafe_* variants give them: a node of their own, and no view tracking
+    (memory is shared but the caller promises not to rely on it), so in-place ops on a piece change its own
+    history only."""
+    node = pieces[0].grad_fn if pieces else None
+    if node is not None:
+        node.__class__ = node_cls
+    for p in pieces:
+        p.__dict__.pop("_multi_output_view", None)
+        p._base = p._version_counter = None
+    return pieces
+
+
+@method()
+def unsafe_split(tensor, split_size, dim=0):
+    return _unsafe(split(tensor, split_size, dim), UnsafeSplitBackward0)
+
+
+@method()
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    return _unsafe(split(input, list(split_sizes), dim), UnsafeSplitWithSizesBackward0)
+
+
+@method()
+def unsafe_chunk(input, chunks, dim=0):
+    return _unsafe(chunk(input, chunks, dim), UnsafeSplitBackward0)
 
 
 @method()

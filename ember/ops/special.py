@@ -17,7 +17,19 @@ import math
 from .. import _dtype
 from .._backend import np
 from ..autograd.grad_mode import state as _grad_state
-from ._common import Node, Tensor, finish_out, method, needs_grad, promote_operands, record, wrap
+from ._common import (
+    AddBackward1,
+    MulBackward1,
+    Node,
+    Tensor,
+    finish_out,
+    method,
+    needs_grad,
+    promote_operands,
+    record,
+    with_number,
+    wrap,
+)
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0"]
 
@@ -685,13 +697,115 @@ erfinv = method()(_make_special("erfinv", erfinv_kernel, "erfinv_cpu", node=Erfi
 lgamma = method()(_make_special("lgamma", lgamma_kernel, node=LgammaBackward0))
 digamma = method()(_make_special("digamma", digamma_kernel, node=DigammaBackward0))
 i0 = method()(_make_special("i0", i0_kernel, node=I0Backward0))
-erfcx = _make_special("erfcx", erfcx_kernel)
-i0e = _make_special("i0e", i0e_kernel)
+class _SpecialResultBackward(Node):
+    def __init__(self, input, result):
+        self.input, self.result = self.save(input), self.save(result, is_output=True)
+
+
+class SpecialErfcxBackward0(_SpecialResultBackward):
+    def backward(self, grad):  # erfcx'(x) = 2 x erfcx(x) - 2 / sqrt(pi)
+        return (self.input.unpack() * self.result.unpack() * 2.0 - _TWO_OVER_SQRT_PI) * grad
+
+
+class SpecialI0EBackward0(_SpecialResultBackward):
+    def backward(self, grad):  # i0e'(x) = i1e(x) - sgn(x) i0e(x)
+        x = self.input.unpack()
+        return grad * (i1e(x) - x.sgn() * self.result.unpack())
+
+
+class SpecialI1EBackward0(_SpecialResultBackward):
+    def backward(self, grad):  # i1e'(x) = i0e(x) - i1e(x) (sgn(x) + 1/x), 1/2 at 0
+        from .indexing import where
+
+        x, r = self.input.unpack(), self.result.unpack()
+        return grad * where(x == 0, 0.5, i0e(x) - r * (x.sgn() + x.reciprocal()))
+
+
+class SpecialNdtriBackward0(_SpecialResultBackward):
+    def backward(self, grad):  # 1 / ndtr'(ndtri(p)) = sqrt(2 pi) exp(r^2 / 2)
+        r = self.result.unpack()
+        return grad * math.sqrt(2 * math.pi) * (r.square() / 2).exp()
+
+
+class SpecialLogNdtrBackward0(_SpecialResultBackward):
+    def backward(self, grad):  # exp(-x^2/2) / sqrt(2 pi) / ndtr(x), with ndtr(x) = exp(result)
+        x, r = self.input.unpack(), self.result.unpack()
+        return grad / math.sqrt(2 * math.pi) * (r + x.pow(2) / 2).neg().exp()
+
+
+erfcx = _make_special("erfcx", erfcx_kernel, node=SpecialErfcxBackward0)
+i0e = _make_special("i0e", i0e_kernel, node=SpecialI0EBackward0)
 i1 = _make_special("i1", i1_kernel, node=SpecialI1Backward0)
-i1e = _make_special("i1e", i1e_kernel)
-ndtr = _make_special("ndtr", ndtr_kernel)
-ndtri = _make_special("ndtri", ndtri_kernel)
-log_ndtr = _make_special("log_ndtr", log_ndtr_kernel)
+i1e = _make_special("i1e", i1e_kernel, node=SpecialI1EBackward0)
+ndtri = _make_special("ndtri", ndtri_kernel, node=SpecialNdtriBackward0)
+log_ndtr = _make_special("log_ndtr", log_ndtr_kernel, node=SpecialLogNdtrBackward0)
+_ndtr_kernel_only = _make_special("ndtr", ndtr_kernel)
+
+
+def ndtr(input, *, out=None):
+    """The standard normal CDF. Recorded as torch composes it, (1 + erf(x / sqrt 2)) * 0.5."""
+    if out is None and isinstance(input, Tensor) and needs_grad(input):
+        scaled = with_number(input, math.sqrt(0.5), MulBackward1)
+        return with_number(with_number(erf(scaled), 1, AddBackward1), 0.5, MulBackward1)
+    return _ndtr_kernel_only(input, out=out)
+
+
+class SpecialEntrBackward0(_SpecialBackward):
+    def backward(self, grad):  # d(-x log x)/dx = -(1 + log x)
+        return grad * -(self.input.unpack().log() + 1)
+
+
+def entr(input, *, out=None):
+    """-x log(x) for x > 0, 0 at 0, -inf for x < 0."""
+    def kernel(x):
+        with np.errstate(all="ignore"):
+            r = -x * np.log(x)
+        return np.where(x == 0, 0.0, np.where(x < 0, -np.inf, r))
+
+    return apply_kernel(kernel, input, out, "entr", SpecialEntrBackward0)
+
+
+class SpecialXlog1PyBackward0(Node):
+    """x * log1p(y): d/dx = log1p(y), d/dy = x / (1 + y). Backward1/2: the number-and-tensor overloads."""
+
+    def __init__(self, x, y):
+        self.x, self.y = self.save(x), self.save(y)
+
+    def backward(self, grad):
+        x, y = self.x.unpack(), self.y.unpack()
+        x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
+        needs = iter(self.needs_input_grad)  # one edge per tensor operand
+        need_x, need_y = x_is_tensor and next(needs), y_is_tensor and next(needs)
+        gx = grad * (y.log1p() if y_is_tensor else math.log1p(y)) if need_x else None
+        gy = grad * x / (y + 1) if need_y else None
+        grads = tuple(g for g, is_tensor in ((gx, x_is_tensor), (gy, y_is_tensor)) if is_tensor)
+        return grads if len(grads) > 1 else grads[0]
+
+
+class SpecialXlog1PyBackward1(SpecialXlog1PyBackward0):  # xlog1py(number, tensor)
+    pass
+
+
+class SpecialXlog1PyBackward2(SpecialXlog1PyBackward0):  # xlog1py(tensor, number)
+    pass
+
+
+def xlog1py(input, other, *, out=None):
+    """x * log1p(y), 0 where x == 0 (unless y is NaN)."""
+    dt = promote_operands(input, other)
+    if dt._category < 2:
+        dt = _dtype.get_default_dtype()
+    x = np.asarray(input._data if isinstance(input, Tensor) else input, np.float64)
+    y = np.asarray(other._data if isinstance(other, Tensor) else other, np.float64)
+    with np.errstate(all="ignore"):
+        r = np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log1p(y))
+    result = wrap(np.asarray(r).astype(dt._np))
+    if out is None and needs_grad(input, other):
+        tensors = tuple(t for t in (input, other) if isinstance(t, Tensor))
+        node_cls = (SpecialXlog1PyBackward0 if len(tensors) == 2 else
+                    SpecialXlog1PyBackward1 if isinstance(other, Tensor) else SpecialXlog1PyBackward2)
+        record(node_cls(input, other), tensors, result)
+    return finish_out(result, out)
 
 
 def polygamma(n, input, *, out=None):
@@ -731,6 +845,34 @@ def mvlgamma(input, p):
 Tensor.mvlgamma = mvlgamma
 
 
+class SpecialZetaBackward0(Node):
+    """zeta(x, q): d/dq = -x zeta(x + 1, q); torch has no derivative in x either."""
+
+    def __init__(self, x, q):
+        self.x, self.q = self.save(x), self.save(q)
+
+    def backward(self, grad):
+        x, q = self.x.unpack(), self.q.unpack()
+        needs = self.needs_input_grad
+        if needs[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        return None, grad * -x * zeta(x + 1, q)
+
+
+class SpecialZetaBackward1(SpecialZetaBackward0):  # zeta(number, tensor): the edge is q's only
+    def backward(self, grad):
+        x, q = self.x.unpack(), self.q.unpack()
+        return grad * -x * zeta(x + 1, q)
+
+
+class SpecialZetaBackward2(Node):  # zeta(tensor, number)
+    def __init__(self, x, q):
+        pass
+
+    def backward(self, grad):
+        raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+
+
 def zeta(input, other, *, out=None):
     """Hurwitz zeta(x, q) elementwise (either argument may be a Python number)."""
     dt = promote_operands(input, other)
@@ -738,4 +880,12 @@ def zeta(input, other, *, out=None):
         dt = _dtype.get_default_dtype()
     x = input._data if isinstance(input, Tensor) else input
     q = other._data if isinstance(other, Tensor) else other
-    return finish_out(wrap(np.asarray(zeta_kernel(x, q)).astype(dt._np)), out)
+    result = wrap(np.asarray(zeta_kernel(x, q)).astype(dt._np))
+    if out is None and needs_grad(input, other):
+        if not isinstance(other, Tensor):
+            record(SpecialZetaBackward2(input, other), (input,), result)
+        elif not isinstance(input, Tensor):
+            record(SpecialZetaBackward1(input, other), (other,), result)
+        else:
+            record(SpecialZetaBackward0(input, other), (input, other), result)
+    return finish_out(result, out)
