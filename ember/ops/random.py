@@ -3,15 +3,17 @@ in-place Tensor samplers (uniform_, normal_, random_, bernoulli_, exponential_, 
 
 Every sampler draws 32-bit words from a `Generator` (ember/_random.py, PyTorch's mt19937) and transforms them
 the way PyTorch's CPU kernels do (aten/src/ATen/core/TransformationHelper.h, DistributionsHelper.h,
-native/cpu/DistributionTemplates.h), vectorised over whole arrays:
+native/cpu/DistributionTemplates.h, avx_mathfun.h, TensorFactories.cpp, Distributions.cpp, MultinomialKernel.cpp),
+vectorised over whole arrays:
 - uniform floats: float32/16/bf16 take one word, `(w & (2**24-1)) * 2**-24`; float64 takes a 64-bit value from two
   words (first word high), `(v & (2**53-1)) * 2**-53`;
 - integers (random_, randint): `w % range + from` on one word when range < 2**28, on a 64-bit value otherwise;
-- normals: tensors of 16+ contiguous elements use the 16-at-a-time Box-Muller fill, smaller ones the scalar
-  double Box-Muller whose second value is cached in the generator.
-Streams that match PyTorch's bit for bit are marked "(PyTorch's stream)"; the others (multinomial, randperm,
-poisson, bernoulli_ with a scalar p, exponential_, float32/16 normals of 16+ elements) draw from the same
-generator with a correct distribution, and are left to issue 9.
+- normals: tensors of 16+ contiguous elements use the 16-at-a-time Box-Muller fill (float32 with PyTorch's AVX2
+  polynomials and FMAs), smaller ones the scalar double Box-Muller whose second value is cached in the generator;
+- randperm: the Fisher-Yates swaps of one word each, in closed form; multinomial: the exponential race (without
+  replacement) or the cumulative distribution (with); poisson: PyTorch's sample_poisson per element.
+All of these are PyTorch's stream, bit for bit, except float64 transcendentals beyond 2**20 elements (see _libm)
+and float32 normals on CPUs where PyTorch has no AVX2 kernel (it then calls libm).
 """
 
 import builtins
@@ -111,12 +113,12 @@ def _write(self, values):
 # -------------------------------------------------------------------------------------------------------
 # exact arithmetic helpers: PyTorch's kernels are compiled with FMA contraction and call glibc's libm
 
-_EXACT_LIBM_LIMIT = 1 << 16
+_EXACT_LIBM_LIMIT = 1 << 20
 
 
 def _libm(math_fn, numpy_fn, x):
     """A float64 function as glibc computes it: NumPy's SIMD versions (SVML on AVX-512) differ from glibc in the
-    last bit now and then, so arrays up to 65536 elements go through Python's math module (glibc); larger
+    last bit now and then, so arrays up to 2**20 elements go through Python's math module (glibc); larger
     ones take NumPy's speed and may differ from PyTorch in the last bit."""
     if x.size <= _EXACT_LIBM_LIMIT:
         return np.fromiter(map(math_fn, x.ravel().tolist()), _F64, x.size).reshape(x.shape)
@@ -125,7 +127,20 @@ def _libm(math_fn, numpy_fn, x):
 
 def _fma64(a, b, c):
     """a * b + c with one rounding (float64), as the compiler's fused multiply-add gives: Dekker's exact
-    product and Knuth's two-sum."""
+    product and Knuth's two-sum. Large arrays go in cache-sized chunks (its dozen temporaries stay in cache)."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    size = math.prod(shape)
+    if size <= _AFFINE_CHUNK:
+        return _fma64_block(a, b, c)
+    a, b, c = (np.broadcast_to(v, shape).reshape(-1) if np.ndim(v) else v for v in (a, b, c))
+    out = np.empty(size, _F64)
+    for start in range(0, size, _AFFINE_CHUNK):
+        part = slice(start, start + _AFFINE_CHUNK)
+        out[part] = _fma64_block(*(v[part] if np.ndim(v) else v for v in (a, b, c)))
+    return out.reshape(shape)
+
+
+def _fma64_block(a, b, c):
     p = a * b
     t = 134217729.0 * a
     a_hi = t - (t - a)
@@ -169,14 +184,51 @@ def _uniform_values(gen, n, np_dtype, low, high):
     low32, high32 = np.float32(low), np.float32(high)
     u = _unit_uniform(gen, n, False)
     if (low, high) == (0.0, 1.0):
-        vals = u
-    else:  # fused multiply-add in float32: exact product and one rounding, through float64
-        vals = (u.astype(_F64) * float(high32 - low32) + float(low32)).astype(_F32)
-    if np_dtype == _F32:
-        return vals
-    vals = vals.astype(np_dtype)
+        if np_dtype == _F32:
+            return u  # below 1 already
+        vals = u.astype(np_dtype)
+    else:
+        vals = _affine32(u, float(high32 - low32), float(low32))
+        if np_dtype != _F32:
+            vals = vals.astype(np_dtype)
     high_t, low_t = np.asarray(high, np_dtype), np.asarray(low, np_dtype)
-    return np.where(vals == high_t, low_t, vals)
+    np.copyto(vals, low_t, where=vals == high_t)  # rounding up to `high` would leave [from, to)
+    return vals
+
+
+_AFFINE_CHUNK = 1 << 16
+
+
+def _affine32(u, span, low):
+    """u * span + low as float32's fused multiply-add (PyTorch's uniform_ for float32/16/bf16), in cache-sized
+    chunks through float64: u*span is exact there, and so is the sum when the operands' bits fit in 53 (then
+    one rounding to float32 is the FMA's); otherwise ties are checked (see _Fma32)."""
+    exact = _sum_fits_double(span * 2.0**-24, low, 24)  # u = k * 2**-24
+    out = np.empty(u.size, _F32)
+    n = min(u.size, _AFFINE_CHUNK)
+    fma, buf = _Fma32(n), np.empty(n, _F64)
+    for start in range(0, u.size, _AFFINE_CHUNK):
+        part = u[start:start + _AFFINE_CHUNK]
+        x = buf[:part.size]
+        np.copyto(x, part)
+        (fma.exact if exact else fma.checked)(x, span, low, out[start:start + _AFFINE_CHUNK])
+    return out
+
+
+def _lowest_bit(x):
+    """The exponent of the lowest set bit of a nonzero float."""
+    m, e = math.frexp(builtins.abs(x))
+    mi = int(m * 2.0**53)
+    return e - 53 + ((mi & -mi).bit_length() - 1)
+
+
+def _sum_fits_double(step, low, bits):
+    """Whether k * step + low is exact in float64 for every integer 0 <= k < 2**bits (step and low floats):
+    its bits lie between the lowest set bit of step or low and the top of |low| + |step| * 2**bits."""
+    if step == 0 or low == 0:
+        return True
+    top = math.frexp(builtins.abs(low) + builtins.abs(step) * 2.0**bits)[1]
+    return top - min(_lowest_bit(step), _lowest_bit(low)) <= 53
 
 
 def _normal_scalar_path(gen, n, mean, std):
@@ -208,23 +260,215 @@ def _normal_scalar_path(gen, n, mean, std):
 
 def _box_muller_16(u, mean, std):
     """PyTorch's NormalFill16 over rows of 16 uniforms: the first 8 give the radius, the last 8 the angle."""
-    ftype = u.dtype.type
+    if u.dtype.type is not np.float64:  # float32, also for float16/bfloat16 (their op-math type)
+        return _normal16_float(u, mean, std)
     out = np.empty_like(u)
-    if ftype is np.float64:
-        radius = np.sqrt(-2.0 * _libm(math.log, np.log, 1.0 - u[:, :8]))
-        theta = _TWO_PI * u[:, 8:]
-        out[:, :8] = radius * _libm(math.cos, np.cos, theta)
-        out[:, 8:] = radius * _libm(math.sin, np.sin, theta)
-        return out if (mean, std) == (0.0, 1.0) else _fma64(out, std, mean)
-    # float32 (also for float16/bfloat16). PyTorch computes this block with AVX2 polynomial log/sincos, which
-    # NumPy's functions do not reproduce bit for bit (issue 9)
-    radius = np.sqrt(ftype(-2) * np.log(ftype(1) - u[:, :8]))
-    theta = (_TWO_PI * u[:, 8:].astype(_F64)).astype(u.dtype)
-    out[:, :8] = radius * np.cos(theta)
-    out[:, 8:] = radius * np.sin(theta)
-    if (mean, std) != (0.0, 1.0):
-        out = (out.astype(_F64) * float(ftype(std)) + float(ftype(mean))).astype(u.dtype)
+    radius = np.sqrt(-2.0 * _libm(math.log, np.log, 1.0 - u[:, :8]))
+    theta = _TWO_PI * u[:, 8:]
+    out[:, :8] = radius * _libm(math.cos, np.cos, theta)
+    out[:, 8:] = radius * _libm(math.sin, np.sin, theta)
+    return out if (mean, std) == (0.0, 1.0) else _fma64(out, std, mean)
+
+
+# float32 Box-Muller as PyTorch computes it on x86-64 CPUs with AVX2 (ATen/native/cpu/avx_mathfun.h: Cephes-style
+# log256_ps and sincos256_ps in float32, with the multiply-adds GCC fuses into FMAs), reproduced exactly; CPUs
+# without AVX2 (and ARM) run a scalar libm path in PyTorch, which ember does not follow
+_f32 = np.float32
+_LOG_P = [float(_f32(v)) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+                                   1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+                                   3.3333331174e-1)]
+_LOG_Q1, _LOG_Q2 = _f32(-2.12194440e-4), float(_f32(0.693359375))
+_SQRT_HALF = _f32(0.707106781186547524)
+_FOUR_OVER_PI = _f32(1.27323954473516)
+_PI4_PARTS = [float(_f32(v)) for v in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8)]
+_SIN_P = [float(_f32(v)) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
+_COS_P = [float(_f32(v)) for v in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
+_TWO_PI_F = _f32(2 * math.pi)
+_TIE_BITS, _TIE = np.int64(0x1FFFFFFF), np.int64(0x10000000)
+_NORMAL_CHUNK = 2048  # rows of 16 per pass, so the work buffers stay in cache
+
+
+class _Fma32:
+    """float32 fused multiply-adds over one chunk's arrays, through float64 buffers.
+
+    The product of two floats is exact in float64; where the sum is exact too (argued at each `exact` call),
+    rounding it to float32 is the FMA's one rounding. Otherwise the float64 sum may have been rounded onto a
+    float32 midpoint (about one case in 2**29), where a second rounding can go the wrong way: `checked` finds those
+    elements and redoes them rounding to odd, with the sum's error term."""
+
+    def __init__(self, n):
+        self.t = np.empty(n, _F64)
+        self.bits = np.empty(n, np.int64)
+        self.tie = np.empty(n, bool)
+
+    def exact(self, a, b, c, out):
+        t = self.t[:out.size]
+        np.multiply(a, b, out=t)
+        np.add(t, c, out=t)
+        np.copyto(out, t, casting="unsafe")
+
+    def checked(self, a, b, c, out):
+        t = self.t[:out.size]
+        np.multiply(a, b, out=t)
+        np.add(t, c, out=t)
+        bits, tie = self.bits[:t.size], self.tie[:t.size]
+        np.bitwise_and(t.view(np.int64), _TIE_BITS, out=bits)
+        np.equal(bits, _TIE, out=tie)
+        if tie.any():
+            idx = np.flatnonzero(tie)
+            pick = lambda v: np.broadcast_to(np.asarray(v, _F64), t.shape)[idx]
+            p, cc = pick(a) * pick(b), pick(c)
+            s = p + cc
+            v = s - p
+            err = (p - (s - v)) + (cc - v)
+            off = err != 0
+            s[off] = np.nextafter(s[off], np.copysign(np.inf, err[off]))
+            t[idx] = s
+        np.copyto(out, t, casting="unsafe")
+
+
+class _NormalWork:
+    """Preallocated buffers for one chunk of `_normal16_float` (n lanes)."""
+
+    def __init__(self, n):
+        for name in ("u1", "u2", "x", "y", "z", "e", "q", "ys", "yc", "sin", "cos", "radius"):
+            setattr(self, name, np.empty(n, _F32))
+        for name in ("x64", "y64", "z64", "e64", "q64"):
+            setattr(self, name, np.empty(n, _F64))
+        self.i, self.j = np.empty(n, np.int32), np.empty(n, np.int32)
+        self.mask = np.empty(n, bool)
+        self.fma = _Fma32(n)
+
+    def views(self, n, *names):
+        return [getattr(self, name)[:n] for name in names]
+
+
+def _log_radius(w, n):
+    """sqrt(-2 * log256_ps(1 - u)) for the n uniforms in w.u1 (multiples of 2**-24 in [0, 1))."""
+    u, x, y, z, e, q = w.views(n, "u1", "x", "y", "z", "e", "q")
+    x64, y64, z64, e64, q64 = w.views(n, "x64", "y64", "z64", "e64", "q64")
+    expo, small = w.i[:n], w.mask[:n]
+    fma = w.fma
+    np.subtract(_f32(1), u, out=u)                     # exact, in [2**-24, 1]
+    bits = u.view(np.int32)
+    np.right_shift(bits, 23, out=expo)
+    np.bitwise_and(bits, 0x007FFFFF, out=bits)
+    np.bitwise_or(bits, 0x3F000000, out=bits)          # mantissa m in [0.5, 1)
+    np.less(u, _SQRT_HALF, out=small)
+    np.subtract(expo, 126, out=expo)
+    np.subtract(expo, small, out=expo)
+    np.copyto(e, expo, casting="unsafe")
+    np.add(u, _f32(-1), out=x)                         # m - 1, or 2m - 1 below sqrt(1/2): both exact
+    np.add(x, u, out=x, where=small)
+    np.multiply(x, x, out=z)
+    np.copyto(x64, x)
+    # Horner with FMAs. Each y*x + p is exact in float64: x is a multiple of 2**-24 and |y| stays within
+    # (2**-5, 1/2), so the sum is a multiple of 2**-52 below 1
+    fma.exact(x64, _LOG_P[0], _LOG_P[1], y)
+    for p in _LOG_P[2:]:
+        np.copyto(y64, y)
+        fma.exact(y64, x64, p, y)
+    np.multiply(y, x, out=y)
+    np.multiply(e, _LOG_Q1, out=q)
+    np.copyto(y64, y)
+    np.copyto(z64, z)
+    np.copyto(q64, q)
+    fma.checked(y64, z64, q64, y)                      # y*z + e*q1
+    np.copyto(y64, y)
+    fma.exact(z64, -0.5, y64, y)                       # y - z/2: a sum of two floats
+    np.add(x, y, out=x)
+    np.copyto(x64, x)
+    np.copyto(e64, e)
+    radius = w.radius[:n]
+    fma.exact(e64, _LOG_Q2, x64, radius)               # x + e*q2, e*q2 of 17 bits
+    np.multiply(radius, _f32(-2), out=radius)
+    return np.sqrt(radius, out=radius)
+
+
+def _sin_cos(w, n):
+    """sincos256_ps(2*pi*u) for the n uniforms in w.u2."""
+    u, x, z, ys, yc, sin, cos = w.views(n, "u2", "x", "z", "ys", "yc", "sin", "cos")
+    x64, y64, z64, j64 = w.views(n, "x64", "y64", "z64", "q64")
+    j, sign, swap = w.j[:n], w.i[:n], w.mask[:n]
+    fma = w.fma
+    np.multiply(u, _TWO_PI_F, out=x)
+    np.multiply(x, _FOUR_OVER_PI, out=z)
+    np.copyto(j, z, casting="unsafe")                  # truncates: x >= 0
+    np.add(j, 1, out=j)
+    np.bitwise_and(j, ~1, out=j)                       # even octant index
+    np.copyto(j64, j)
+    # x - j*pi/4 with pi/4 in three parts, three FMAs. The first two results are multiples of 2**-24 below 1, so
+    # they round to themselves: both are one exact float64 sum. The third sum is exact too (a multiple of 2**-47
+    # below 1) and rounds once
+    np.copyto(x64, x)
+    np.multiply(j64, _PI4_PARTS[0] + _PI4_PARTS[1], out=y64)
+    np.add(x64, y64, out=x64)
+    fma.exact(j64, _PI4_PARTS[2], x64, x)
+    np.multiply(x, x, out=z)
+    np.copyto(z64, z)
+    fma.checked(z64, _COS_P[0], _COS_P[1], yc)
+    np.copyto(y64, yc)
+    fma.checked(y64, z64, _COS_P[2], yc)
+    np.multiply(yc, z, out=yc)
+    np.copyto(y64, yc)
+    np.multiply(z64, -0.5, out=j64)
+    fma.checked(y64, z64, j64, yc)                     # yc*z - z/2
+    np.add(yc, _f32(1), out=yc)
+    fma.checked(z64, _SIN_P[0], _SIN_P[1], ys)
+    np.copyto(y64, ys)
+    fma.checked(y64, z64, _SIN_P[2], ys)
+    np.multiply(ys, z, out=ys)
+    np.copyto(y64, ys)
+    np.copyto(x64, x)
+    fma.checked(y64, x64, x64, ys)                     # ys*x + x
+    # the octant picks each polynomial and sign
+    np.bitwise_and(j, 2, out=sign)
+    np.not_equal(sign, 0, out=swap)
+    np.copyto(sin, ys)
+    np.copyto(sin, yc, where=swap)
+    np.copyto(cos, yc)
+    np.copyto(cos, ys, where=swap)
+    np.bitwise_and(j, 4, out=sign)
+    np.left_shift(sign, 29, out=sign)
+    np.bitwise_xor(sin.view(np.int32), sign, out=sin.view(np.int32))
+    np.subtract(j, 2, out=sign)
+    np.invert(sign, out=sign)
+    np.bitwise_and(sign, 4, out=sign)
+    np.left_shift(sign, 29, out=sign)
+    np.bitwise_xor(cos.view(np.int32), sign, out=cos.view(np.int32))
+    return sin, cos
+
+
+def _normal16_float(u, mean, std):
+    """NormalFill16 in float32 over u: (rows, 16) float32 uniforms (PyTorch's stream on AVX2 CPUs), in place:
+    each chunk of rows is copied to the work buffers before it is overwritten."""
+    out = u if u.dtype == _F32 and u.flags.c_contiguous else np.empty(u.shape, _F32)
+    _normal16_rows(u, out, mean, std)
     return out
+
+
+def _normal16_rows(u, out, mean, std):
+    rows = u.shape[0]
+    w = _NormalWork(min(rows, _NORMAL_CHUNK) * 8)
+    mean32, std32 = _f32(mean), _f32(std)
+    for r in range(0, rows, _NORMAL_CHUNK):
+        blk, dst = u[r:r + _NORMAL_CHUNK], out[r:r + _NORMAL_CHUNK]
+        n = blk.shape[0] * 8
+        np.copyto(w.u1[:n].reshape(-1, 8), blk[:, :8])
+        np.copyto(w.u2[:n].reshape(-1, 8), blk[:, 8:])
+        radius = _log_radius(w, n)
+        sin, cos = _sin_cos(w, n)
+        for half, trig in ((slice(0, 8), cos), (slice(8, 16), sin)):
+            np.multiply(radius, trig, out=trig)
+            if std32 == 1:  # fma(v, 1, mean) rounds v + mean once (and makes -0 +0)
+                np.add(trig.reshape(-1, 8), mean32, out=dst[:, half])
+            elif mean32 == 0:  # fma(v, std, 0) rounds v * std once; adding +0 makes -0 +0 as the FMA does
+                np.multiply(trig, std32, out=trig)
+                np.add(trig.reshape(-1, 8), mean32, out=dst[:, half])
+            else:
+                np.copyto(w.y64[:n], trig)
+                w.fma.checked(w.y64[:n], float(std32), float(mean32), trig)
+                np.copyto(dst[:, half], trig.reshape(-1, 8))
 
 
 def _normal_fill(gen, n, np_dtype, mean, std):
@@ -235,8 +479,10 @@ def _normal_fill(gen, n, np_dtype, mean, std):
     full = n // 16 * 16
     first = n if np_dtype in (_F32, _F64) else full
     u = _unit_uniform(gen, first, double)
-    data = np.empty(n, u.dtype)
-    data[:full] = _box_muller_16(u[:full].reshape(-1, 16), mean, std).reshape(-1)
+    data = u if first == n else np.empty(n, u.dtype)
+    filled = _box_muller_16(u[:full].reshape(-1, 16), mean, std)
+    if not np.may_share_memory(filled, data):  # float32 is transformed in place
+        data[:full] = filled.reshape(-1)
     if n % 16:
         tail = _unit_uniform(gen, 16, double).reshape(1, 16)
         data[n - 16:] = _box_muller_16(tail, mean, std).reshape(-1)
@@ -488,17 +734,91 @@ def _randint_args(args, kwargs):
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory=False,
              requires_grad=False):
-    """A random permutation of 0..n-1 (int64 by default)."""
+    """A random permutation of 0..n-1 (int64 by default; PyTorch's stream)."""
     check_device(device)
     gen = check_generator(generator)
     n = _int_arg(n, "randperm", "n", 1)
     if n < 0:
+        if out is not None:
+            raise RuntimeError(f"n must be non-negative, got{n}")
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    dt = _dtype.int64 if dtype is None else dtype
-    if not dt.is_floating_point and dt is not _dtype.bool and n > 0 and n - 1 > int(np.iinfo(dt._np).max):
+    if out is not None and dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(f"dtype {_KERNEL_NAME[dtype._name]} does not match dtype of out parameter "
+                           f"({_KERNEL_NAME[out.dtype._name]})")
+    dt = out.dtype if out is not None else (_dtype.int64 if dtype is None else dtype)
+    if dt.is_complex or dt is _dtype.bool:
+        raise _not_implemented("randperm", dt)
+    limit, shown = _PERM_LIMIT.get(dt._name, (None, None))
+    if limit is not None and n > limit:  # larger n would hold integers the dtype cannot represent
+        raise RuntimeError(f"n cannot be greater than {shown} for {_KERNEL_NAME[dt._name]} type.")
+    if not dt.is_floating_point and n > 0 and n - 1 > int(np.iinfo(dt._np).max):
         raise RuntimeError(f"value cannot be converted to type {dt._np.name}_t without overflow")
-    perm = gen._numpy().permutation(n)
+    perm = _permutation(gen, n)
     return _finish(perm.astype(dt._np), out, requires_grad)
+
+
+# PyTorch's check_supported_max_int_with_precision (bfloat16 is not checked)
+_PERM_LIMIT = {"float16": (2049, "2049"), "float32": (2**24 + 1, "2^24+1"), "float64": (2**53 + 1, "2^53+1")}
+
+
+def _permutation(gen, n):
+    """PyTorch's randperm_cpu: for i in 0..n-2, swap slot i with slot i + word_i % (n - i), one 32-bit word per
+    step (PyTorch's stream).
+
+    The swaps are sequential, but their effect has a closed form, computed here with a sort and a few gathers
+    instead of n Python steps. Step i finalises slot i: it takes the value then in slot t_i = i + z_i. That
+    value is t_i's original one unless an earlier step j swapped into t_i (t_j = t_i, j < i); then it is what
+    slot j held just before step j, call it A[j]. And A[k] is k's original value unless an earlier step j
+    swapped into slot k, in which case A[k] = A[j] for the last such j: a forest whose roots are untouched
+    slots, resolved by pointer jumping (a handful of rounds: chains are about log n long)."""
+    if n <= 1:
+        return np.arange(n, dtype=np.int64)
+    m = n - 1
+    words = gen._words(m)
+    idx = np.arange(n, dtype=np.int64)
+    steps = idx[:m]
+    if n <= 0xFFFFFFFF:
+        target = (words % (n - steps).astype(np.uint32)).astype(np.int64)
+    else:
+        target = (words.astype(np.int64) % (n - steps))
+    target += steps
+    # steps grouped by target slot, each group in step order: one sort of (target, step) packed in an int64
+    if n < 1 << 31:
+        key = target << 32
+        key |= steps
+        key.sort()
+        by_target = key & 0xFFFFFFFF
+        key >>= 32
+        sorted_target = key
+    else:
+        by_target = np.lexsort((steps, target))
+        sorted_target = target[by_target]
+    # the last step before step k that swapped into slot k: its group's last member, or the one before when
+    # that is step k itself (a swap of slot k with itself)
+    count = np.bincount(target, minlength=n)
+    end = np.cumsum(count)
+    start = end - count
+    last = end - 1
+    clipped = np.maximum(last, 0)
+    last -= by_target[clipped] == idx
+    np.maximum(last, 0, out=clipped)
+    source = np.where(last >= start, by_target[clipped], idx)
+    # A[k] = A[source[k]] down to a root (source[k] == k)
+    active = np.flatnonzero(source != idx)
+    while active.size:
+        parent = source[active]
+        grand = source[parent]
+        source[active] = grand
+        active = active[grand != parent]
+    held = source
+    # step i (in target order) takes the value the previous step of its group left there, or the slot's own
+    vals = sorted_target.copy()
+    after = np.flatnonzero(sorted_target[1:] == sorted_target[:-1])
+    vals[after + 1] = held[by_target[after]]
+    perm = np.empty(n, np.int64)
+    perm[by_target] = vals
+    perm[m] = held[m]
+    return perm
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -594,8 +914,7 @@ def _iteration_order(arr, like):
 
 
 def _bernoulli_scalar(self, p, gen):
-    """bernoulli_(p: float). PyTorch uses MKL's stream here on Intel CPUs: ember draws from its generator with
-    the same distribution."""
+    """bernoulli_(p: float): a double uniform per element, `u < p` (PyTorch's stream)."""
     p = float(p)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
@@ -608,7 +927,7 @@ def _bernoulli_scalar(self, p, gen):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Indices sampled from the rows of `input` (weights, not necessarily normalised)."""
+    """Indices sampled from the rows of `input` (weights, not necessarily normalised); PyTorch's stream."""
     gen = check_generator(generator)
     arr = input._data
     if not input.dtype.is_floating_point:
@@ -621,51 +940,312 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     n_categories = arr.shape[-1]
     if not replacement and num_samples > n_categories:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rows = arr.reshape(-1, n_categories).astype(_F64)
-    if not np.isfinite(rows).all() or (rows < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    totals = rows.sum(axis=1)
-    if (totals <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    n_rows = rows.shape[0]
-    if replacement:
-        cdf = np.cumsum(rows, axis=1)
-        cdf /= cdf[:, -1:]
-        u = _unit_uniform(gen, n_rows * num_samples, True).reshape(n_rows, num_samples)
-        # the first category whose cumulative weight exceeds u (zero-weight categories are never chosen)
-        idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)
-        idx = np.minimum(idx, n_categories - 1)
+    if n_categories > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if not replacement or num_samples == 1:
+        idx = _multinomial_race(arr, num_samples, gen)
     else:
-        # Gumbel/exponential race: weight / Exp(1) keys, the largest win; zero weights only after all others
-        e = -np.log1p(-_unit_uniform(gen, rows.size, True)).reshape(rows.shape)
-        keys = np.where(rows > 0, rows / e, -1.0 - e)
-        idx = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    idx = idx.astype(np.int64).reshape(arr.shape[:-1] + (num_samples,))
-    return finish_out(_wrap(idx), out)
+        idx = _multinomial_cdf(arr, num_samples, gen)
+    return finish_out(_wrap(idx.reshape(arr.shape[:-1] + (num_samples,))), out)
+
+
+def _multinomial_race(arr, num_samples, gen):
+    """PyTorch's path without replacement (or for one sample): q ~ Exp(1) shaped like the weights, and the
+    num_samples largest weight / q win (argmax or topk)."""
+    if arr.size and not (np.max(arr) < np.inf and np.min(arr) >= 0):  # NaN fails too
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if arr.size == 0 or (arr.sum(axis=-1) == 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    q = _wrap(np.empty_like(arr))
+    exponential_(q, 1.0, generator=gen)
+    keys = (arr / q._data).reshape(-1, arr.shape[-1])
+    if num_samples == 1:
+        return np.argmax(keys, axis=1).astype(np.int64)  # the first of equal maxima, as PyTorch's argmax
+    order = np.argsort(-keys, axis=1, kind="stable")
+    idx = order[:, :num_samples].astype(np.int64)
+    # where equal keys reach the top num_samples (zero weights, or half-precision keys that round equal), their
+    # order is the one topk's std::nth_element/sort or std::partial_sort leaves: redo those rows that way
+    top = np.take_along_axis(keys, order[:, :num_samples + 1], axis=1)
+    for r in np.flatnonzero((top[:, 1:] == top[:, :-1]).any(axis=1)):
+        idx[r] = _stl_topk(keys[r].astype(_F64).tolist(), num_samples)
+    return idx
+
+
+def _multinomial_cdf(arr, num_samples, gen):
+    """PyTorch's multinomial with replacement: per row a running sum in the weights' type (float for
+    half/bfloat16), divided by the total, the last entry set to 1; each sample is the first category whose
+    cumulative weight is >= a double uniform."""
+    rows = arr.reshape(-1, arr.shape[-1])
+    if rows.dtype != _F64:
+        rows = rows.astype(_F32)
+    bad = ~(rows >= 0) | ~np.isfinite(rows)
+    if bad.any():
+        first = np.flatnonzero(bad.reshape(-1))[0]
+        if not rows.reshape(-1)[first] >= 0:
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    cdf = np.cumsum(rows, axis=1, dtype=rows.dtype)  # sequential, in the row's type
+    total = cdf[:, -1:].copy()
+    if not (total > 0).all():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    cdf /= total
+    cdf[:, -1] = 1
+    u = _unit_uniform(gen, rows.shape[0] * num_samples, True)
+    # the lower bound of each u in its row's (sorted) cdf, which PyTorch's binary search finds: a branchless
+    # binary search, vectorised over all samples
+    n_cat = rows.shape[1]
+    flat_cdf = cdf.reshape(-1).astype(_F64)
+    base = np.repeat(np.arange(rows.shape[0], dtype=np.int64) * n_cat, num_samples)
+    row_start = base.copy()
+    length = n_cat
+    while length > 1:
+        half = length // 2
+        np.add(base, half, out=base, where=flat_cdf[base + half] < u)
+        length -= half
+    base += flat_cdf[base] < u
+    return (base - row_start).reshape(rows.shape[0], num_samples)
 
 
 def poisson(input, generator=None):
-    """Poisson samples with rates `input`, in input's dtype."""
+    """Poisson samples with rates `input`, in input's dtype (PyTorch's stream)."""
     gen = check_generator(generator)
     dt = input.dtype
     if not dt.is_floating_point:
         raise _not_implemented("poisson_cpu", dt)
-    rates = input._data.astype(_F64)
+    arr = input._data
+    # PyTorch fills a new contiguous tensor, walking it (and the rates) in logical order
+    rates = arr.astype(_F64).reshape(-1)
     if rates.size and not (rates >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _wrap(gen._numpy().poisson(rates).astype(input._data.dtype).reshape(rates.shape))
+    out = np.zeros(arr.shape, arr.dtype)
+    if rates.size:
+        out.reshape(-1)[...] = _poisson_draws(gen, rates)
+    return _wrap(out)
+
+
+def _poisson_draws(gen, rates):
+    """PyTorch's sample_poisson per element in memory order: Knuth's product of double uniforms below rate 10,
+    Hoermann's transformed rejection from 10 on. Each element takes a data-dependent number of uniforms, so
+    this walks the elements in Python over uniforms drawn in bulk, then rewinds the generator to just past the
+    ones used."""
+    state = gen.get_state()
+    uniforms = _unit_uniform(gen, int(np.minimum(rates, 10).sum() * 1.2) + 2 * rates.size + 16, True).tolist()
+    pos = 0
+
+    def more():
+        nonlocal uniforms
+        uniforms += _unit_uniform(gen, len(uniforms) // 2 + 16, True).tolist()
+
+    def next_uniform():
+        nonlocal pos
+        if pos == len(uniforms):
+            more()
+        pos += 1
+        return uniforms[pos - 1]
+
+    out = []
+    limits = list(map(math.exp, (-np.minimum(rates, 10)).tolist()))  # glibc's exp, as PyTorch's (not NumPy's)
+    for lam, limit in zip(rates.tolist(), limits):
+        if lam >= 10:
+            out.append(_poisson_rejection(lam, next_uniform))
+        elif lam == 0:
+            out.append(0)
+        else:  # the loop inlined: this is where the time goes for small rates
+            x, prod = 0, 1.0
+            while True:
+                if pos == len(uniforms):
+                    more()
+                prod *= uniforms[pos]
+                pos += 1
+                if prod <= limit:
+                    break
+                x += 1
+            out.append(x)
+    gen.set_state(state)  # rewind, then consume exactly the words used (two per double uniform)
+    gen._words(2 * pos)
+    return np.array(out, _F64)
+
+
+def _poisson_rejection(lam, uniform):
+    """Hoermann (1993) transformed rejection, as PyTorch's sample_poisson writes it for rate >= 10 (its lgamma is
+    glibc's; Python's may differ in the last bit, which matters only on a near-tie of the acceptance test)."""
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - builtins.abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - math.lgamma(k + 1.0):
+            return k
+
+
+# topk's order among equal keys, as libstdc++'s algorithms leave it (aten/src/ATen/native/TopKImpl.h picks
+# std::partial_sort when k * 64 <= n, else std::nth_element then std::sort of the first k - 1). Written from
+# the algorithms' specification (introselect/introsort with median-of-three pivots and unguarded partitions,
+# heap select, insertion sort below 16 elements); only rows with ties come here, so plain Python is fine.
+# q is a list of [key, index]; "before" means a larger key.
+
+
+def _stl_topk(values, k):
+    q = [[v, i] for i, v in enumerate(values)]
+    n = len(q)
+    if k * 64 <= n:
+        _stl_partial_sort(q, 0, k, n)
+    else:
+        _stl_nth_element(q, 0, k - 1, n)
+        _stl_sort(q, 0, k - 1)
+    return [pair[1] for pair in q[:k]]
+
+
+def _stl_median_to_first(q, result, a, b, c):
+    va, vb, vc = q[a][0], q[b][0], q[c][0]
+    if va > vb:
+        pick = b if vb > vc else (c if va > vc else a)
+    else:
+        pick = a if va > vc else (c if vb > vc else b)
+    q[result], q[pick] = q[pick], q[result]
+
+
+def _stl_partition_pivot(q, first, last):
+    _stl_median_to_first(q, first, first + 1, first + (last - first) // 2, last - 1)
+    pivot, lo, hi = q[first][0], first + 1, last
+    while True:
+        while q[lo][0] > pivot:
+            lo += 1
+        hi -= 1
+        while pivot > q[hi][0]:
+            hi -= 1
+        if not lo < hi:
+            return lo
+        q[lo], q[hi] = q[hi], q[lo]
+        lo += 1
+
+
+def _stl_linear_insert(q, last):
+    val = q[last]
+    while val[0] > q[last - 1][0]:
+        q[last] = q[last - 1]
+        last -= 1
+    q[last] = val
+
+
+def _stl_insertion_sort(q, first, last):
+    for i in range(first + 1, last):
+        if q[i][0] > q[first][0]:
+            q[first:i + 1] = [q[i]] + q[first:i]
+        else:
+            _stl_linear_insert(q, i)
+
+
+def _stl_adjust_heap(q, first, hole, length, value):
+    top, child = hole, hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if q[first + child][0] > q[first + child - 1][0]:
+            child -= 1
+        q[first + hole] = q[first + child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        q[first + hole] = q[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and q[first + parent][0] > value[0]:
+        q[first + hole] = q[first + parent]
+        hole, parent = parent, (parent - 1) // 2
+    q[first + hole] = value
+
+
+def _stl_heap_select(q, first, middle, last):
+    length = middle - first
+    for parent in range((length - 2) // 2, -1, -1) if length >= 2 else ():
+        _stl_adjust_heap(q, first, parent, length, q[first + parent])
+    for i in range(middle, last):
+        if q[i][0] > q[first][0]:
+            value, q[i] = q[i], q[first]
+            _stl_adjust_heap(q, first, 0, length, value)
+
+
+def _stl_partial_sort(q, first, middle, last):
+    _stl_heap_select(q, first, middle, last)
+    while middle - first > 1:
+        middle -= 1
+        value, q[middle] = q[middle], q[first]
+        _stl_adjust_heap(q, first, 0, middle - first, value)
+
+
+def _stl_nth_element(q, first, nth, last):
+    if first == last or nth == last:
+        return
+    depth = 2 * ((last - first).bit_length() - 1)
+    while last - first > 3:
+        if depth == 0:
+            _stl_heap_select(q, first, nth + 1, last)
+            q[first], q[nth] = q[nth], q[first]
+            return
+        depth -= 1
+        cut = _stl_partition_pivot(q, first, last)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _stl_insertion_sort(q, first, last)
+
+
+def _stl_sort(q, first, last):
+    if last - first < 2:
+        return
+    _stl_introsort(q, first, last, 2 * ((last - first).bit_length() - 1))
+    if last - first > 16:
+        _stl_insertion_sort(q, first, first + 16)
+        for i in range(first + 16, last):
+            _stl_linear_insert(q, i)
+    else:
+        _stl_insertion_sort(q, first, last)
+
+
+def _stl_introsort(q, first, last, depth):
+    while last - first > 16:
+        if depth == 0:
+            _stl_partial_sort(q, first, last, last)
+            return
+        depth -= 1
+        cut = _stl_partition_pivot(q, first, last)
+        _stl_introsort(q, cut, last, depth)
+        last = cut
+
+
+def _empty_like(input, dtype, device, memory_format):
+    """The result of a `_like` sampler: PyTorch fills `empty_like(input)`, so a transposed input gives a
+    transposed result, filled in memory order (and normals take the scalar path there, as it is not
+    contiguous)."""
+    from .creation import empty_like
+
+    return empty_like(input, dtype=dtype or input.dtype, device=device, memory_format=memory_format)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
-    return rand(input._data.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
-                generator=generator)
+    gen = check_generator(generator)
+    res = _empty_like(input, dtype, device, memory_format)
+    _fill_uniform(res, 0.0, 1.0, gen)
+    return _finish(res._data, None, requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
-    return randn(input._data.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
-                 generator=generator)
+    gen = check_generator(generator)
+    res = _empty_like(input, dtype, device, memory_format)
+    _fill_normal(res, 0.0, 1.0, gen)
+    return _finish(res._data, None, requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -673,8 +1253,26 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     """randint_like(input, high) or randint_like(input, low, high), in input's dtype by default."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, device=device,
-                   requires_grad=requires_grad, generator=generator)
+    gen = check_generator(generator)
+    low, high = _int_arg(low, "randint_like", "low", 2), _int_arg(high, "randint_like", "high", 3)
+    res = _empty_like(input, dtype, device, memory_format)
+    _fill_random(res, low, high, gen)
+    return _finish(res._data, None, requires_grad)
+
+
+def rrelu_noise(x, lower, upper, generator=None):
+    """The slopes of rrelu in training (PyTorch's rrelu_with_noise kernel, PyTorch's stream): walking x in logical
+    order, each element <= 0 takes a double uniform in [lower, upper) (no fused multiply-add here), rounded to the
+    op-math type (float for float16/bfloat16/float32); the others get 1. Returns an array of that type."""
+    gen = check_generator(generator)
+    op = _F64 if x.dtype == _F64 else _F32
+    lo, hi = float(op.type(lower)), float(op.type(upper))
+    flat = np.ascontiguousarray(x).reshape(-1)
+    negative = flat <= 0
+    u = _unit_uniform(gen, int(np.count_nonzero(negative)), True)
+    noise = np.ones(flat.shape, op)
+    noise[negative] = u * (hi - lo) + lo
+    return noise.reshape(x.shape)
 
 
 # -------------------------------------------------------------------------------------------------------
