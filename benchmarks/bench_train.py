@@ -1,10 +1,12 @@
 """Autograd and training-step workloads, run with ember and torch alternately in one process.
 
-    python benchmarks/bench_train.py [--repeat 5] [--filter lstm]
+    python benchmarks/bench_train.py [--repeat 5] [--filter lstm] [--threads 1 --cpu-time]
 
 Each workload is written once against a module `m` (ember or torch) so both run the same program; weights
 start equal (torch's initial values copied into ember). Prints the best time per step of each library and
-the ratio ember/torch (lower is better).
+the ratio ember/torch (lower is better). On a machine shared with other jobs, wall times of multi-threaded
+runs swing by 2x and more; `--threads 1 --cpu-time` (both libraries on one thread, CPU time of the process)
+gives ratios that hold still.
 """
 
 import argparse
@@ -15,6 +17,9 @@ import time
 if any(k in os.environ for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):  # see bench_core.py
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+if "--threads" in sys.argv[:-1]:  # BLAS reads its thread count when it loads: set it before numpy comes in
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -171,8 +176,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="alternating rounds per workload")
     parser.add_argument("--filter", default="", help="only workloads whose name contains this")
+    parser.add_argument("--threads", type=int, default=None, help="threads for torch and for NumPy's BLAS")
+    parser.add_argument("--cpu-time", action="store_true", help="time the process's CPU time, not the wall clock")
     args = parser.parse_args(argv)
-    print(f"ember {ember.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    print(f"ember {ember.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}"
+          f"{', CPU time' if args.cpu_time else ''}")
     print(f"{'workload':40} {'ember':>10} {'torch':>10} {'ember/torch':>12}")
     for name, (factory, number) in WORKLOADS.items():
         if args.filter.lower() not in name.lower():
@@ -184,10 +195,10 @@ def main(argv=None):
         best = {torch: float("inf"), ember: float("inf")}
         for _ in range(args.repeat):
             for m in (ember, torch):
-                t = time.perf_counter()
+                t = clock()
                 for _ in range(number):
                     steps[m]()
-                best[m] = min(best[m], (time.perf_counter() - t) / number)
+                best[m] = min(best[m], (clock() - t) / number)
         print(f"{name:40} {best[ember] * 1e3:>8.2f}ms {best[torch] * 1e3:>8.2f}ms {best[ember] / best[torch]:>11.2f}x")
 
 

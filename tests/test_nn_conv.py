@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from harness import compare, compare_grad, sample
+from harness import compare, compare_grad, graph_signature, sample
 
 import ember
 import ember.nn.functional as EF
@@ -108,6 +108,48 @@ def test_gradcheck_conv():
     assert ember.autograd.gradgradcheck(lambda x, w: convt(x, w, None), (x, wt))
     assert ember.autograd.gradcheck(lambda x, w: EF.conv1d(x, w, padding="same"), (f64((2, 2, 5)), f64((3, 2, 2))))
     assert ember.autograd.gradgradcheck(lambda x: EF.fold(EF.unfold(x, 2, padding=1), (5, 4), 2, padding=1), (x,))
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_double_backward_node_and_values(transposed):
+    """Under create_graph the convolution's backward is ONE ConvolutionBackwardBackward0 node over
+    (grad_output, input, weight), as torch records it; second-order grads match torch's."""
+    arrays = [sample((2, 4, 5, 5), "float64"), sample((4, 2, 3, 3), "float64", seed=1),
+              sample((4,), "float64", seed=2)]
+    results = []
+    for m in (torch, ember):
+        x, w, b = (m.tensor(a, requires_grad=True) for a in arrays)
+        y = (F(m).conv_transpose2d(x, w, b, padding=1, groups=2) if transposed
+             else F(m).conv2d(x, w, b, stride=2, padding=1, groups=2))
+        grads = m.autograd.grad((y * y).sum(), (x, w, b), create_graph=True)
+        names = [graph_signature(g) for g in grads]
+        assert grads[0].grad_fn is grads[1].grad_fn is grads[2].grad_fn
+        second = m.autograd.grad((grads[0] ** 2).sum() + (grads[1] ** 2).sum() + (grads[2] ** 3).sum(), (x, w, b))
+        results.append((names, grads, second))
+    (t_names, t_grads, t_second), (e_names, e_grads, e_second) = results
+    assert e_names == t_names and e_names[0][0] == "ConvolutionBackwardBackward0"
+    for e, t in zip(e_grads + e_second, t_grads + t_second):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["shifted", "dense"])
+@pytest.mark.parametrize("fn,xs,ws,kw", [
+    ("conv2d", (3, 4, 6, 7), (6, 2, 3, 2), dict(padding=(1, 2), dilation=(2, 1), groups=2)),
+    ("conv3d", (3, 2, 4, 5, 4), (3, 2, 2, 3, 2), dict(padding=(0, 1, 1), dilation=(1, 1, 2))),
+    ("conv_transpose2d", (3, 4, 5, 5), (4, 3, 3, 2), dict(padding=(1, 0), dilation=2, output_padding=1, groups=2)),
+    ("conv_transpose1d", (3, 2, 6), (2, 5, 3), dict(padding=1)),
+    ("conv2d", (2, 2, 7, 6), (6, 1, 3, 2), dict(padding=(2, 1), dilation=(1, 2), groups=2)),  # col2im backward
+])
+def test_column_layouts_and_chunks(monkeypatch, layout, fn, xs, ws, kw):
+    """Both column layouts, built one image per chunk; the stride-1 transposed convolution done as a plain one
+    with the flipped weight (when it has no more input channels than output channels), else by col2im in
+    either layout."""
+    from ember.ops import conv
+    monkeypatch.setattr(conv, "_COLUMN_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE", 100 if layout == "shifted" else 0)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE_COL2IM", 100 if layout == "shifted" else 0)
+    compare_grad(lambda m, x, w, b: getattr(F(m), fn)(x, w, b, **kw), sample(xs), sample(ws, seed=1),
+                 sample((ws[1] * kw.get("groups", 1) if "transpose" in fn else ws[0],), seed=2), **TOL)
 
 
 def _sum_records():

@@ -222,6 +222,74 @@ def test_embedding_bag():
         repr(torch.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2))
 
 
+BAG_IDX = np.array([1, 2, 4, 5, 4, 3, 2, 2, 9, 0])
+BAG_OFFSETS = np.array([0, 2, 2, 6, 7])                 # an empty bag and a bag of one
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(mode="sum"), dict(mode="mean"), dict(mode="max"),
+    dict(mode="sum", padding_idx=2), dict(mode="mean", padding_idx=2), dict(mode="max", padding_idx=2),
+    dict(mode="sum", include_last_offset=True), dict(mode="max", include_last_offset=True, padding_idx=-1),
+    # (not scale_grad_by_freq: torch 2.13's CPU kernel divides some rows by another row's frequency)
+], ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()))
+def test_embedding_bag_functional(kwargs):
+    ties = np.round(EMB * 2) / 2                         # equal values in a bag: max takes the first
+    # with include_last_offset the last offset is the input's length (torch's result is undefined otherwise)
+    offsets = np.append(BAG_OFFSETS, len(BAG_IDX)) if kwargs.get("include_last_offset") else BAG_OFFSETS
+    for w in (EMB, ties):
+        compare_grad(lambda m, w: F(m).embedding_bag(m.tensor(BAG_IDX), w, m.tensor(offsets), **kwargs), w)
+        compare_grad(lambda m, w: F(m).embedding_bag(m.tensor(IDX), w, **kwargs), w)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 4])
+def test_embedding_bag_per_sample_weights(padding_idx):
+    psw = sample(BAG_IDX.shape, "float64", seed=7)
+    psw[3] = 0.0                                         # a zero weight still gets its gradient
+    compare_grad(lambda m, w, p: F(m).embedding_bag(m.tensor(BAG_IDX), w, m.tensor(BAG_OFFSETS), mode="sum",
+                                                    per_sample_weights=p, padding_idx=padding_idx), EMB, psw)
+    compare_grad(lambda m, w, p: F(m).embedding_bag(m.tensor(IDX), w, mode="sum", per_sample_weights=p),
+                 EMB, sample(IDX.shape, "float64", seed=8))
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((BAG_IDX, np.array([1, 3])), dict(_message="has to start from position 0. However, got 1")),
+    ((BAG_IDX, np.array([0, 11])), {}),
+    ((BAG_IDX, np.array([[0, 3]])), {}),
+    ((BAG_IDX, None), {}),
+    ((IDX, np.array([0, 1])), {}),
+    ((BAG_IDX[None, None], None), {}),
+    ((BAG_IDX, np.array([0, 2])), dict(mode="mean", per_sample_weights=np.ones(10))),
+    ((BAG_IDX, np.array([0, 2])), dict(mode="sum", per_sample_weights=np.ones(3))),
+    ((BAG_IDX, np.array([0, 2])), dict(mode="max", scale_grad_by_freq=True)),
+    ((BAG_IDX, np.array([0, 2])), dict(mode="median")),
+    ((BAG_IDX.astype(np.float32), np.array([0, 2])), {}),
+    ((np.array([3, 10]), np.array([0, 1])), {}),
+])
+def test_embedding_bag_errors(args, kwargs):
+    kwargs = dict(kwargs)
+    message = kwargs.pop("_message", True)   # (torch appends a C++ tensor dump to that one)
+
+    def fn(m, w):
+        idx, offsets = (None if a is None else m.tensor(a) for a in args)
+        kw = {k: m.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        return F(m).embedding_bag(idx, w, offsets, **kw)
+
+    compare(fn, EMB, message=message)
+
+
+def test_embedding_bag_module_graph():
+    results = []
+    for m in (torch, ember):
+        m.manual_seed(0)
+        bag = m.nn.EmbeddingBag(10, 3, mode="sum")
+        psw = m.ones(10, requires_grad=True)
+        out = bag(m.tensor(BAG_IDX), m.tensor(BAG_OFFSETS), per_sample_weights=psw)
+        results.append((type(out.grad_fn).__name__, [n is None for n, _ in out.grad_fn.next_functions],
+                        out.detach().numpy()))
+    assert results[0][:2] == results[1][:2]
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # dropout
 

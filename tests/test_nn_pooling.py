@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from harness import compare, compare_grad, sample
+from harness import compare, compare_grad, sample, tensor_of
 
 import ember
 import ember.nn.functional as EF
@@ -48,6 +48,29 @@ def test_max_pool_nan_and_ints():
     x[0, 0, 1, 1] = np.nan
     compare_grad(lambda m, x: F(m).max_pool2d(x, 2, return_indices=True), x)
     compare(lambda m, x: F(m).max_pool2d(x, 2, return_indices=True), sample((2, 3, 6, 6), "int64"))
+
+
+def test_max_pool_several_nans_take_the_last():
+    x = X2.copy()
+    x[0, 0, 0, :2] = np.nan       # two NaNs in one window: torch's kernel keeps the last one
+    x[1, 2, 2:4, 4] = np.nan
+    compare(lambda m, x: F(m).max_pool2d(x, 2, return_indices=True), x)
+    # bfloat16 (not a NumPy float kind): padding is -inf and NaNs win there too
+    compare(lambda m, x: F(m).max_pool2d((x - 5).to(m.bfloat16), 3, 2, padding=1, return_indices=True), x)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)],
+                         ids=["disjoint", "overlapping"])
+def test_max_pool_backward_nonfinite_grad(kw):
+    """Positions no window picked get exactly 0 even where the incoming grad is inf or NaN."""
+    grad = sample((2, 3, 4, 4) if kw["kernel_size"] == 2 else (2, 3, 5, 4), "float32", seed=3)
+    grad[0, 0, 0, 0], grad[1, 1, 1, 1] = np.inf, np.nan
+    results = []
+    for m in (torch, ember):
+        x = tensor_of(m, X2[..., :8] if kw["kernel_size"] == 2 else X2, requires_grad=True)
+        F(m).max_pool2d(x, **kw).backward(tensor_of(m, grad))
+        results.append(x.grad.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6, atol=0)  # (overlaps sum in another order)
 
 
 @pytest.mark.parametrize("count_include_pad", [True, False])

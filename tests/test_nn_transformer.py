@@ -327,6 +327,35 @@ def test_nested_tensor_warning_and_attributes():
     assert ET.TransformerEncoderLayer(4, 2, activation=ember.nn.ReLU()).activation_relu_or_gelu == 1
 
 
+@pytest.mark.parametrize("case", ["nested", "nested-grad", "not-left-aligned", "training", "disabled"])
+def test_encoder_nested_path_zeros_padding(case):
+    """torch's sparsity fast path (inference, batch_first, a left-aligned key padding mask) pads its result with
+    zeros, before the final norm; otherwise the padded positions hold computed values. Both as torch's."""
+    outs = []
+    for m in (torch, ember):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.manual_seed(3)
+            layer = m.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+            norm = m.nn.LayerNorm(8)
+            enc = m.nn.TransformerEncoder(layer, 2, norm=norm, enable_nested_tensor=case != "disabled")
+        with m.no_grad():
+            norm.bias.fill_(0.25)                  # the final norm sees the zeros: its bias shows there
+        enc.train(case == "training")
+        if case == "training":
+            for mod in enc.modules():              # no dropout, so that the outputs compare
+                if isinstance(mod, m.nn.Dropout):
+                    mod.p = 0.0
+        pad = np.array([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]], bool)
+        if case == "not-left-aligned":
+            pad[1, 2] = True
+        x, mask = m.tensor(_x(3, 5, 8)), m.tensor(pad)
+        with m.set_grad_enabled(case == "nested-grad"):
+            outs.append(enc(x, src_key_padding_mask=mask).detach().numpy())
+    np.testing.assert_allclose(outs[1], outs[0], **TOL)
+    assert (outs[0][0, 3:] == 0.25).all() == (case == "nested")   # the case really is (or is not) the fast path
+
+
 def test_generate_square_subsequent_mask_dtype():
     t = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64)
     e = ET.Transformer.generate_square_subsequent_mask(3, dtype=ember.float64)

@@ -1,19 +1,21 @@
 """Convolutions (conv1d/2d/3d, conv_transpose1d/2d/3d) and unfold/fold, forward and backward side by side.
 
 Everything is one general `_convolution` (PyTorch's `aten::convolution`, grad_fn ConvolutionBackward0):
-- forward: im2col — a strided window view of the padded input copied once into a (G, Cg*K, N*P) matrix —
-  then ONE (batched over groups) matmul with the weight;
-- transposed forward: one matmul to columns, then col2im: one strided add per kernel offset;
-- backward: grad_input is the transposed (resp. plain) convolution of the grad, grad_weight one matmul of the
-  grad with the columns (`_conv_weight_grad`, itself differentiable), grad_bias a sum. Every piece is an op
-  that records itself, so double backward works.
+- forward: im2col — windows of the padded input copied into a (C*K, n, *run) column matrix, a few images at a
+  time into one reused scratch buffer (see `_Columns`: a dense layout, or for stride 1 a shifted one built from
+  contiguous runs) — then one (batched over groups) matmul per chunk with the weight;
+- transposed forward: with stride 1 a plain convolution with the flipped weight; otherwise one matmul to
+  columns, then col2im: one strided add per kernel offset;
+- backward (`_convolution_backward`, aten::convolution_backward): grad_input is the transposed (resp. plain)
+  convolution of the grad, grad_weight matmuls of the grad with the columns rebuilt chunk by chunk, grad_bias a
+  sum. Under create_graph it records one ConvolutionBackwardBackward0 node, whose backward is convolutions
+  again, so double (and higher) backward works.
 Spatial padding is kept as (low, high) pairs so that padding='same' with even kernels needs no extra copy.
 """
 
 import math
 
 from .._backend import np
-from ..autograd.grad_mode import state as _grad_state
 from ._common import Node, Tensor, needs_grad, record, wrap
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
@@ -68,12 +70,81 @@ def _windows(xp, kernel, stride, dilation, out_size):
     return _as_strided(xp, xp.shape[:2] + tuple(out_size) + tuple(kernel), strides, writeable=False)
 
 
-def _im2col(x, kernel, stride, pads, dilation, out_size):
-    """Columns (C, *kernel, N, *out) of x, contiguous (one copy of the windows)."""
-    win = _windows(_pad_array(x, pads), kernel, stride, dilation, out_size)
-    d = len(kernel)
-    perm = (1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d))
-    return np.ascontiguousarray(win.transpose(perm))
+# Column layouts. The columns of a convolution are an array (C*K, N, *run): row (c, kernel offset), then one
+# "run" of positions per image. The dense layout has run == out_size (one column per output position). For
+# stride-1 convolutions with 2+ spatial dims the shifted layout is used where it pays: run == (out[0],
+# *padded[1:]), i.e. positions over the full padded width, so that for every (channel, offset, image) the
+# window is ONE contiguous slice of the padded input, shifted by the offset. Building it is a copy of long runs
+# (about twice as fast as gathering the dense windows); the price is a few wasted columns (positions past the
+# output's width) whose results are dropped and whose grads are zero.
+_SHIFTED_MAX_WASTE = 1.3
+_SHIFTED_MAX_WASTE_COL2IM = 2.0
+
+
+def _use_shifted(in_size, kernel, stride, pads, out_size, max_waste=_SHIFTED_MAX_WASTE):
+    if len(kernel) < 2 or any(s != 1 for s in stride):
+        return False
+    padded = [n + lo + hi for n, (lo, hi) in zip(in_size, pads)]
+    return _prod(padded[1:]) <= max_waste * _prod(out_size[1:])
+
+
+def _shifted_windows(C, N, padded, kernel, dilation, run, dtype, writeable):
+    """A zero buffer (C, N*prod(padded) + tail) holding N padded images per channel, and its (C, *kernel, N,
+    *run) view in the shifted layout: the kernel offsets shift the start, each image's run is contiguous."""
+    full = _prod(padded)
+    pstrides = tuple(_prod(padded[i + 1:]) for i in range(len(padded)))
+    # the windows of the last image run past its end by at most the non-leading part of the largest shift: a
+    # zero tail keeps them inside the buffer
+    tail = sum((k - 1) * dl * ps for k, dl, ps in zip(kernel[1:], dilation[1:], pstrides[1:]))
+    buf = np.zeros((C, N * full + tail), dtype)
+    item = buf.itemsize
+    win = _as_strided(buf, (C,) + tuple(kernel) + (N,) + tuple(run),
+                      (buf.strides[0],) + tuple(dl * ps * item for dl, ps in zip(dilation, pstrides))
+                      + (full * item,) + tuple(ps * item for ps in pstrides), writeable=writeable)
+    return buf, win
+
+
+# Columns are built and consumed a few images at a time, into one scratch buffer sized to stay in cache: no
+# fresh multi-megabyte matrix per call (its page faults cost about as much as filling it), and the matmuls,
+# which have only out_channels rows and so mostly stream the columns, read them from cache. Together about
+# 1.25x faster than one big column matrix. The weight grad rebuilds them the same way rather than keeping the
+# forward's (which also saves their memory: nine times the input for a 3x3 kernel).
+_COLUMN_CHUNK_BYTES = 2 << 20
+
+
+class _Columns:
+    """The im2col columns of x, a chunk of images at a time: `chunks` lists the (lo, hi) image ranges and
+    `get(lo, hi)` gives the contiguous (C*K, hi-lo, *run) columns of those images (valid until the next get:
+    every chunk is written into one scratch buffer)."""
+
+    def __init__(self, x, kernel, stride, pads, dilation, out_size):
+        N, C = x.shape[:2]
+        d = len(kernel)
+        self.rows = C * _prod(kernel)
+        self.shifted = _use_shifted(x.shape[2:], kernel, stride, pads, out_size)
+        if self.shifted:
+            padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+            self.run = (out_size[0],) + padded[1:]
+            buf, self.win = _shifted_windows(C, N, padded, kernel, dilation, self.run, x.dtype, False)
+            inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))
+            buf[:, :N * _prod(padded)].reshape((C, N) + padded)[(slice(None), slice(None)) + inner] = x.transpose(
+                (1, 0) + tuple(range(2, x.ndim)))
+        else:
+            self.run = tuple(out_size)
+            win = _windows(_pad_array(x, pads), kernel, stride, dilation, out_size)   # (N, C, *out, *kernel)
+            self.win = win.transpose((1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d)))
+        self.batch_axis = 1 + d
+        per_image = self.rows * _prod(self.run)
+        step = max(1, _COLUMN_CHUNK_BYTES // max(per_image * x.itemsize, 1))
+        self.chunks = [(i, min(i + step, N)) for i in range(0, N, step)]
+        self.scratch = np.empty(per_image * min(step, N), x.dtype)
+
+    def get(self, lo, hi):
+        ax = self.batch_axis
+        win = self.win[(slice(None),) * ax + (slice(lo, hi),)]
+        cols = self.scratch[:win.size].reshape(win.shape)
+        np.copyto(cols, win)
+        return cols.reshape((self.rows, hi - lo) + self.run)
 
 
 def _col2im(cols, full_size, kernel, stride, dilation, out_size):
@@ -90,35 +161,56 @@ def _col2im(cols, full_size, kernel, stride, dilation, out_size):
     return res.transpose((1, 0) + tuple(range(2, 2 + d)))
 
 
-def _to_group_rows(a, groups):
-    """(N, C, *sp) -> (G, C/G, N*P): channels first, grouped (one copy)."""
+def _to_group_rows(a, groups, run=None):
+    """(N, C, *sp) -> (G, C/G, N*R): channels first, grouped (one copy). With a `run` wider than the spatial
+    size (the shifted column layout), the extra positions are zeros."""
     N, C = a.shape[:2]
     perm = (1, 0) + tuple(range(2, a.ndim))
-    return np.ascontiguousarray(a.transpose(perm)).reshape(groups, C // groups, -1)
+    if run is None or tuple(run) == a.shape[2:]:
+        return np.ascontiguousarray(a.transpose(perm)).reshape(groups, C // groups, -1)
+    res = np.zeros((C, N) + tuple(run), a.dtype)
+    res[(slice(None), slice(None)) + tuple(slice(0, n) for n in a.shape[2:])] = a.transpose(perm)
+    return res.reshape(groups, C // groups, -1)
 
 
-def _from_group_rows(res, N, out_size, bias):
-    """(G, Og, N*P) -> contiguous (N, O, *out) (+ bias)."""
+def _from_group_rows(res, N, out_size, bias, run, out):
+    """(G, Og, N*R) -> `out` (N, O, *out_size) (+ bias); R is the column run (out_size unless shifted)."""
     O = res.shape[0] * res.shape[1]
-    res = res.reshape((O, N) + tuple(out_size)).transpose((1, 0) + tuple(range(2, 2 + len(out_size))))
-    y = np.empty(res.shape, res.dtype)
+    d = len(out_size)
+    res = res.reshape((O, N) + tuple(run))
+    if tuple(run) != tuple(out_size):
+        res = res[(slice(None), slice(None)) + tuple(slice(0, n) for n in out_size)]
+    res = res.transpose((1, 0) + tuple(range(2, 2 + d)))
     if bias is None:
-        np.copyto(y, res)
+        np.copyto(out, res)
     else:
-        np.add(res, bias.reshape((O,) + (1,) * len(out_size)), out=y)
+        np.add(res, bias.reshape((O,) + (1,) * d), out=out)
+
+
+def _conv_array(x, w, b, stride, pads, dilation, groups, out_size=None):
+    """Plain convolution of arrays. An `out_size` smaller than the natural one keeps only the first outputs
+    (the adjoint of a transposed convolution whose output_padding added positions no input reaches)."""
+    N = x.shape[0]
+    kernel = w.shape[2:]
+    out_size = out_size or _out_size(x.shape[2:], pads, kernel, stride, dilation)
+    wm = w.reshape(groups, w.shape[0] // groups, -1)
+    y = np.empty((N, w.shape[0]) + tuple(out_size), np.result_type(x.dtype, w.dtype))
+    columns = _Columns(x, kernel, stride, pads, dilation, out_size)
+    for lo, hi in columns.chunks:
+        cols = columns.get(lo, hi)
+        rows = cols.reshape(groups, cols.shape[0] // groups, -1)
+        res = wm[0] @ rows[0] if groups == 1 else np.matmul(wm, rows)
+        _from_group_rows(res.reshape(groups, wm.shape[1], -1), hi - lo, out_size, b, columns.run, y[lo:hi])
     return y
 
 
-def _conv_array(x, w, b, stride, pads, dilation, groups):
-    """Plain convolution of arrays; returns (output, columns)."""
-    N = x.shape[0]
-    kernel = w.shape[2:]
-    out_size = _out_size(x.shape[2:], pads, kernel, stride, dilation)
-    cols = _im2col(x, kernel, stride, pads, dilation, out_size)
-    rows = cols.reshape(groups, -1, _prod(out_size) * N)
-    wm = w.reshape(groups, w.shape[0] // groups, -1)
-    res = wm[0] @ rows[0] if groups == 1 else np.matmul(wm, rows)
-    return _from_group_rows(res.reshape(groups, wm.shape[1], -1), N, out_size, b), cols
+def _flip_transpose_weight(w, groups):
+    """Weight (Cin, Cout/G, *k) of a transposed convolution -> (Cout, Cin/G, *k) of the equivalent plain one,
+    spatially flipped."""
+    Cin, Cout_g = w.shape[:2]
+    k = w.shape[2:]
+    w = w.reshape((groups, Cin // groups, Cout_g) + k).swapaxes(1, 2).reshape((groups * Cout_g, Cin // groups) + k)
+    return np.ascontiguousarray(w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(k)])
 
 
 def _conv_transpose_array(x, w, b, stride, pads, dilation, groups, out_size):
@@ -126,31 +218,56 @@ def _conv_transpose_array(x, w, b, stride, pads, dilation, groups, out_size):
     N = x.shape[0]
     kernel = w.shape[2:]
     in_size = x.shape[2:]
+    if all(s == 1 for s in stride) and x.shape[1] <= w.shape[1] * groups:
+        # with stride 1 it is a plain convolution of x with the flipped weight, padded by (k-1)*dilation - pad
+        # (the padding that brings the result to out_size): no col2im. Its columns hold x's channels, col2im's
+        # the result's: the plain route is taken when it copies no more.
+        lo = tuple((k - 1) * dl - p for k, dl, (p, _) in zip(kernel, dilation, pads))
+        hi = tuple(o - n - lo_ + (k - 1) * dl for o, n, lo_, k, dl in zip(out_size, in_size, lo, kernel, dilation))
+        if min(lo + hi) >= 0:
+            return _conv_array(x, _flip_transpose_weight(w, groups), b, stride, tuple(zip(lo, hi)), dilation,
+                               groups)
     Cg_in = w.shape[0] // groups
     Cout = w.shape[1] * groups
-    wm = w.reshape(groups, Cg_in, -1)                       # (G, Cin_g, Cout_g*K)
-    rows = _to_group_rows(x, groups)                        # (G, Cin_g, N*P)
-    cols = wm[0].T @ rows[0] if groups == 1 else np.matmul(wm.transpose(0, 2, 1), rows)
-    cols = cols.reshape((Cout,) + tuple(kernel) + (N,) + tuple(in_size))
+    d = len(kernel)
     full = tuple(n + lo + hi for n, (lo, hi) in zip(out_size, pads))
-    res = _col2im(cols, full, kernel, stride, dilation, in_size)
+    # col2im in the shifted layout (stride 1): one add of long contiguous runs per kernel offset, instead of
+    # runs as short as a row of the input; worth more wasted columns than im2col (measured on LeNet's shapes)
+    shifted = _use_shifted(out_size, kernel, stride, pads, in_size, _SHIFTED_MAX_WASTE_COL2IM)
+    run = (in_size[0],) + full[1:] if shifted else tuple(in_size)
+    wm = w.reshape(groups, Cg_in, -1)                       # (G, Cin_g, Cout_g*K)
+    rows = _to_group_rows(x, groups, run)                   # (G, Cin_g, N*R)
+    cols = wm[0].T @ rows[0] if groups == 1 else np.matmul(wm.transpose(0, 2, 1), rows)
+    cols = cols.reshape((Cout,) + tuple(kernel) + (N,) + run)
+    if shifted:
+        buf, win = _shifted_windows(Cout, N, full, kernel, dilation, run, cols.dtype, True)
+        for offset in np.ndindex(*kernel):
+            win[(slice(None),) + offset] += cols[(slice(None),) + offset]
+        res = buf[:, :N * _prod(full)].reshape((Cout, N) + full).transpose((1, 0) + tuple(range(2, 2 + d)))
+    else:
+        res = _col2im(cols, full, kernel, stride, dilation, in_size)
     res = res[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(out_size, pads))]
     if b is not None:
         res += b.reshape((Cout,) + (1,) * len(kernel))
     return np.ascontiguousarray(res)
 
 
-def _weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=None):
-    """d(conv(x, w))/dw contracted with g: one matmul of the grad with the columns of x."""
+def _weight_grad_array(x, g, w_shape, stride, pads, dilation, groups):
+    """d(conv(x, w))/dw contracted with g: matmuls of the grad with the columns of x, a chunk of images each."""
     kernel = w_shape[2:]
     out_size = g.shape[2:]
-    if cols is None:
-        cols = _im2col(x, kernel, stride, pads, dilation, out_size)
-    rows = cols.reshape(groups, cols.shape[0] // groups * _prod(kernel), -1)     # (G, Cg*K, N*P)
-    grows = _to_group_rows(g, groups)                                           # (G, Og, N*P)
-    # (Cg*K, N*P) @ (N*P, Og) is the orientation OpenBLAS runs fast for a long inner dimension
-    res = (rows[0] @ grows[0].T).T if groups == 1 else np.matmul(rows, grows.transpose(0, 2, 1)).transpose(0, 2, 1)
-    return np.ascontiguousarray(res).reshape(w_shape)
+    res = np.zeros((groups, w_shape[1] * _prod(kernel), w_shape[0] // groups), np.result_type(x.dtype, g.dtype))
+    columns = _Columns(x, kernel, stride, pads, dilation, out_size)
+    for lo, hi in columns.chunks:
+        cols = columns.get(lo, hi)
+        rows = cols.reshape(groups, cols.shape[0] // groups, -1)                 # (G, Cg*K, n*R)
+        grows = _to_group_rows(g[lo:hi], groups, cols.shape[2:])                # (G, Og, n*R)
+        # (Cg*K, n*R) @ (n*R, Og) is the orientation OpenBLAS runs fast for a long inner dimension
+        if groups == 1:
+            res[0] += rows[0] @ grows[0].T
+        else:
+            res += np.matmul(rows, grows.transpose(0, 2, 1))
+    return np.ascontiguousarray(res.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def _prod(values):
@@ -172,75 +289,106 @@ def _finish(arr, like):
 
 
 class ConvolutionBackward0(Node):
-    def __init__(self, input, weight, bias_sizes, stride, pads, dilation, transposed, output_size, groups, cols):
+    def __init__(self, input, weight, bias_sizes, stride, pads, dilation, transposed, output_size, groups):
         self.input, self.weight = self.save(input), self.save(weight)
         self.has_bias = bias_sizes is not None
         self.stride, self.pads, self.dilation, self.transposed = stride, pads, dilation, transposed
-        self.output_size, self.groups, self.cols = output_size, groups, cols
+        self.output_size, self.groups = output_size, groups
 
     def backward(self, grad):
         needs = self.needs_input_grad
-        x, w = self.input.unpack(), self.weight.unpack()
-        st, pads, dil, groups = self.stride, self.pads, self.dilation, self.groups
-        gi = gw = gb = None
-        if needs[0]:
-            gi = _convolution(grad, w, None, st, pads, dil, not self.transposed, groups, tuple(x.shape[2:]))
-        if needs[1]:
-            if self.transposed:
-                gw = _conv_weight_grad(grad, x, tuple(w.shape), st, pads, dil, groups)
-            else:
-                gw = _conv_weight_grad(x, grad, tuple(w.shape), st, pads, dil, groups, self.cols)
-        if len(needs) > 2 and needs[2]:
-            gb = grad.sum((0,) + tuple(range(2, grad.dim())))
-        self.cols = None
-        return gi, gw, gb
-
-    def release_saved(self):
-        super().release_saved()
-        self.cols = None
+        mask = (needs[0], needs[1], len(needs) > 2 and needs[2])
+        return _convolution_backward(grad, self.input.unpack(), self.weight.unpack(), self.stride, self.pads,
+                                     self.dilation, self.transposed, self.groups, mask)
 
 
 class ConvolutionBackwardBackward0(Node):
-    """Node of the weight gradient as a function of (input, grad_output): used by double backward."""
+    """The convolution's backward (grad_output, input, weight) -> (grad_input, grad_weight, grad_bias) as one
+    node, as PyTorch records it under create_graph: differentiating it is double backward. Its formulas are
+    convolutions again (P: plain, T: transposed, WG: weight grad of a plain convolution):
+    plain y = P(x, w):      gi = T(g, w), gw = WG(x, g);   transposed y = T(x, w):  gi = P(g, w), gw = WG(g, x);
+    gb = sum(g) for both, and each is linear in g and in x or w, so the adjoints below are convolutions too."""
 
-    def __init__(self, x, g, stride, pads, dilation, groups):
-        self.x, self.g = self.save(x), self.save(g)
-        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+    def __init__(self, grad, input, weight, stride, pads, dilation, transposed, groups):
+        self.grad, self.input, self.weight = self.save(grad), self.save(input), self.save(weight)
+        self.args = (stride, pads, dilation, transposed, groups)
 
-    def backward(self, ggw):
+    def backward(self, ggi, ggw=None, ggb=None):
         needs = self.needs_input_grad
-        x, g = self.x.unpack(), self.g.unpack()
-        args = (self.stride, self.pads, self.dilation)
-        gx = _convolution(g, ggw, None, *args, True, self.groups, tuple(x.shape[2:])) if needs[0] else None
-        gg = _convolution(x, ggw, None, *args, False, self.groups, None) if needs[1] else None
-        return gx, gg
+        g, x, w = self.grad.unpack(), self.input.unpack(), self.weight.unpack()
+        stride, pads, dilation, transposed, groups = self.args
+
+        def conv(a, weight, transpose, size):
+            return _convolution(a, weight, None, stride, pads, dilation, transpose, groups, size)
+
+        def weight_grad(inp, out_grad):
+            return _convolution_backward(out_grad, inp, w, stride, pads, dilation, False, groups,
+                                         (False, True, False))[1]
+
+        x_size, g_size = tuple(x.shape[2:]), tuple(g.shape[2:])
+        gg = gx = gw = None
+        if needs[0]:
+            # adjoint in g: of gi through w, of gw through ggw, of gb a broadcast
+            parts = []
+            if ggi is not None:
+                parts.append(conv(ggi, w, transposed, g_size))
+            if ggw is not None:
+                parts.append(conv(x, ggw, transposed, g_size))
+            if ggb is not None:
+                parts.append(ggb.reshape((1, -1) + (1,) * (g.dim() - 2)).expand(g.shape))
+            gg = _sum_parts(parts)
+        if needs[1] and ggw is not None:
+            gx = conv(g, ggw, not transposed, x_size)
+        if len(needs) > 2 and needs[2] and ggi is not None:
+            gw = weight_grad(g, ggi) if transposed else weight_grad(ggi, g)
+        return gg, gx, gw
 
 
-def _conv_weight_grad(x, g, w_shape, stride, pads, dilation, groups, cols=None):
-    arr = _weight_grad_array(_as_compute(x), _as_compute(g), w_shape, stride, pads, dilation, groups, cols)
-    result = _finish(arr, g)
-    if needs_grad(x, g):
-        record(ConvolutionBackwardBackward0(x, g, stride, pads, dilation, groups), (x, g), result)
-    return result
+def _sum_parts(parts):
+    if not parts:
+        return None
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def _convolution_backward(grad, input, weight, stride, pads, dilation, transposed, groups, mask):
+    """(grad_input, grad_weight, grad_bias) of a convolution, those `mask` asks for; PyTorch's
+    aten::convolution_backward. Recorded as one ConvolutionBackwardBackward0 node when grad mode is on."""
+    g, x, w = _as_compute(grad), _as_compute(input), _as_compute(weight)
+    gi = gw = gb = None
+    if mask[0]:
+        if transposed:
+            gi = _conv_array(g, w, None, stride, pads, dilation, groups, tuple(x.shape[2:]))
+        else:
+            gi = _conv_transpose_array(g, w, None, stride, pads, dilation, groups, tuple(x.shape[2:]))
+        gi = _finish(gi, input)
+    if mask[1]:
+        gw = _finish(_weight_grad_array(g, x, w.shape, stride, pads, dilation, groups) if transposed else
+                     _weight_grad_array(x, g, w.shape, stride, pads, dilation, groups), weight)
+    if mask[2]:
+        gb = _finish(g.sum((0,) + tuple(range(2, g.ndim))), grad)
+    if needs_grad(grad, input, weight):
+        record(ConvolutionBackwardBackward0(grad, input, weight, stride, pads, dilation, transposed, groups),
+               (grad, input, weight), (gi, gw, gb))
+    return gi, gw, gb
 
 
 def _convolution(input, weight, bias, stride, pads, dilation, transposed, groups, output_size):
     """The general convolution on a batched input with checked parameters. For transposed, `output_size` is
-    the spatial size of the result (the input size of the plain convolution it is the adjoint of)."""
+    the spatial size of the result (the input size of the plain convolution it is the adjoint of); for plain,
+    None or a size that keeps only the first outputs (see _conv_array)."""
     x, w = _as_compute(input), _as_compute(weight)
     b = None if bias is None else _as_compute(bias)
-    record_it = needs_grad(input, weight, bias)
-    cols = None
     if transposed:
         arr = _conv_transpose_array(x, w, b, stride, pads, dilation, groups, output_size)
     else:
-        arr, cols = _conv_array(x, w, b, stride, pads, dilation, groups)
-        if not (record_it and weight.requires_grad and _grad_state.enabled):
-            cols = None
+        arr = _conv_array(x, w, b, stride, pads, dilation, groups, output_size)
     result = _finish(arr, input)
-    if record_it:
+    if needs_grad(input, weight, bias):
         node = ConvolutionBackward0(input, weight, None if bias is None else bias.shape, stride, pads, dilation,
-                                    transposed, output_size, groups, cols)
+                                    transposed, output_size, groups)
         record(node, (input, weight, bias) if bias is not None else (input, weight, None), result)
     return result
 

@@ -17,8 +17,8 @@ from ..autograd.grad_mode import state as _grad_state
 from ._common import Node, Tensor, record, sum_to_shape, view_of, wrap, wrap_dim
 
 __all__ = [
-    "linear", "bilinear", "embedding", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
-    "feature_alpha_dropout", "one_hot", "normalize", "cosine_similarity", "pairwise_distance", "pad",
+    "linear", "bilinear", "embedding", "embedding_bag", "dropout", "dropout1d", "dropout2d", "dropout3d",
+    "alpha_dropout", "feature_alpha_dropout", "one_hot", "normalize", "cosine_similarity", "pairwise_distance", "pad",
     "scaled_dot_product_attention",
 ]
 
@@ -375,6 +375,159 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     result = wrap(weight._data[idx])
     if weight.requires_grad and _grad_state.enabled:
         record(EmbeddingBackward0(idx.copy(), num, padding_idx, scale_grad_by_freq), (weight,), result)
+    return result
+
+
+# -------------------------------------------------------------------------------------------------------
+# embedding_bag: bags are contiguous segments of the flat indices, reduced with ufunc.reduceat (no loop over
+# bags); an entry's bag number (`bag_of`) maps per-bag values back to entries for the backward.
+
+
+class EmbeddingBagBackward0(Node):
+    def __init__(self, idx, bag_of, keep, scale, max_pos, num_weights, weight_rows, scale_by_freq):
+        # scale: each entry's factor in its bag (0 for padding and entries outside every bag)
+        self.idx, self.bag_of, self.keep, self.scale, self.max_pos = idx, bag_of, keep, scale, max_pos
+        self.num_weights, self.scale_by_freq = num_weights, scale_by_freq
+        self.weight_rows = weight_rows     # the weight, for the per_sample_weights grad only
+
+    def backward(self, grad):
+        needs = self.needs_input_grad
+        g = grad._data
+        gw = gpsw = None
+        if needs[0]:
+            out = np.zeros((self.num_weights, g.shape[1]), g.dtype)
+            if self.max_pos is not None:
+                # each (bag, column) sends its grad to the row its maximum came from
+                bags, cols = np.nonzero(self.max_pos >= 0)
+                np.add.at(out, (self.idx[self.max_pos[bags, cols]], cols), g[bags, cols])
+            else:
+                scale = self.scale
+                if self.scale_by_freq:   # PyTorch counts every index of the input
+                    scale = scale / np.bincount(self.idx, minlength=self.num_weights)[self.idx].astype(scale.dtype)
+                np.add.at(out, self.idx, g[self.bag_of.clip(0)] * scale.astype(g.dtype)[:, None])
+            gw = wrap(out)
+        if len(needs) > 1 and needs[1]:
+            gpsw = np.einsum("nd,nd->n", g[self.bag_of.clip(0)], self.weight_rows[self.idx]) * self.keep
+            gpsw = wrap(gpsw.astype(g.dtype))
+        return gw, gpsw
+
+
+def _embedding_bag_check(input, weight, offsets, mode, per_sample_weights, scale_grad_by_freq):
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            kind = "<class 'torch.Tensor'>" if isinstance(offsets, Tensor) else str(type(offsets))
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {kind}")
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  f"GitHub.")
+    if input._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got torch.{_label(input._data)}Tensor instead (while checking arguments "
+                           "for embedding_bag)")
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums, means or maxes of bags of embedding rows: a 2-D input is one bag per row; a 1-D input is cut
+    into bags at `offsets` (with include_last_offset, its last entry is the end of the last bag)."""
+    _embedding_bag_check(input, weight, offsets, mode, per_sample_weights, scale_grad_by_freq)
+    idx = input._data.reshape(-1).astype(np.int64, copy=False)
+    n = idx.shape[0]
+    num = weight._data.shape[0]
+    if input.dim() == 2:
+        starts = np.arange(input.shape[0], dtype=np.int64) * input.shape[1]
+        ends = starts + input.shape[1]
+        if per_sample_weights is not None:     # flattened as the input (a view in the graph, as PyTorch's)
+            per_sample_weights = per_sample_weights.reshape(-1)
+    else:
+        offs = offsets._data.astype(np.int64)
+        if offs.size and offs[0] != 0:
+            raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
+                               f"from position 0. However, got {int(offs[0])}")
+        if offs.size and offs[-1] > n:
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of "
+                               f"{int(offs[-1])}")
+        if include_last_offset:
+            starts, ends = offs[:-1], offs[1:]
+        else:
+            starts, ends = offs, np.append(offs[1:], n)
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < num, "padding_idx must be within the number of embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -num, "padding_idx must be within the number of embeddings"
+            padding_idx = num + padding_idx
+    bad = (idx < 0) | (idx >= num)
+    if bad.any():
+        raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be "
+                           f"{int(idx[np.argmax(bad)])}")
+    if max_norm is not None:
+        with no_grad():
+            _embedding_renorm(weight, idx, max_norm, norm_type)
+    B, D = starts.shape[0], weight._data.shape[1]
+    lengths = np.maximum(ends - starts, 0)
+    # bag number of each entry; -1 for entries after the last bag (include_last_offset)
+    bag_of = np.full(n, -1, np.int64)
+    covered = int(lengths.sum())
+    bag_of[:covered] = np.repeat(np.arange(B), lengths)
+    keep = bag_of >= 0
+    if padding_idx is not None:
+        keep &= idx != padding_idx
+    count = np.bincount(bag_of[keep], minlength=B)
+    w = weight._data
+    psw = None if per_sample_weights is None else per_sample_weights._data.reshape(-1)
+    rows = w[idx]
+    if mode == "max":
+        rows = np.where(keep[:, None], rows, np.iinfo(rows.dtype).min if rows.dtype.kind in "iu" else -np.inf)
+    elif psw is not None or not keep.all():
+        rows = rows * (keep if psw is None else keep * psw).astype(rows.dtype)[:, None]
+    out = np.zeros((B, D), w.dtype)
+    nonempty = np.nonzero((lengths > 0) & (starts < n))[0]
+    max_pos = None
+    if nonempty.size:
+        seg = starts[nonempty]
+        rows = rows[:covered]          # reduceat's last segment runs to the end: cut what no bag covers
+        reduce = np.maximum if mode == "max" else np.add
+        out[nonempty] = reduce.reduceat(rows, seg, axis=0)
+        if mode == "max":
+            # the first entry reaching each (bag, column) maximum, as PyTorch's kernel picks
+            at_max = rows == out[bag_of[:covered]]
+            pos = np.where(at_max & keep[:covered, None], np.arange(covered)[:, None], covered)
+            max_pos = np.full((B, D), -1, np.int64)
+            max_pos[nonempty] = np.minimum.reduceat(pos, seg, axis=0)
+            empty_bags = count == 0          # bags of padding only: output 0, no gradient
+            out[empty_bags] = 0
+            max_pos[empty_bags] = -1
+        elif mode == "mean":
+            out /= count.clip(1).astype(out.dtype)[:, None]
+    scale = keep.astype(w.dtype) if psw is None else (keep * psw).astype(w.dtype)
+    if mode == "mean":
+        scale = scale / count[bag_of.clip(0)].clip(1).astype(w.dtype)
+    result = wrap(out)
+    weight_grad = weight.requires_grad and _grad_state.enabled
+    psw_grad = per_sample_weights is not None and per_sample_weights.requires_grad and _grad_state.enabled
+    if weight_grad or psw_grad:
+        node = EmbeddingBagBackward0(idx, bag_of, keep, scale, max_pos, num, w if psw_grad else None,
+                                     scale_grad_by_freq)
+        record(node, (weight, per_sample_weights), result)
     return result
 
 

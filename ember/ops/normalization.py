@@ -61,32 +61,43 @@ class NativeBatchNormBackward0(Node):
         return gx, gw, gb
 
     def _fast_backward(self, grad, x, w, needs):
-        """The training-mode backward in NumPy with few temporaries (no double backward needed)."""
+        """The training-mode backward in NumPy with few passes (no double backward needed)."""
         g = _compute(grad._data)
         dt = g.dtype
         N, C = g.shape[:2]
         g3 = g.reshape(N, C, -1)
         count = g3.shape[0] * g3.shape[2]
-        mean = self.mean.astype(dt, copy=False)[:, None]
+        mean = self.mean.astype(dt, copy=False)
         invstd = self.invstd.astype(dt, copy=False)
-        xhat = x._data.reshape(N, C, -1).astype(dt, copy=False) - mean
-        xhat *= invstd[:, None]
-        sum_g = g3.sum(2).sum(0)
-        sum_gx = (g3 * xhat).sum(2).sum(0)
+        centered = x._data.reshape(N, C, -1).astype(dt, copy=False) - mean[:, None]
+        sum_g = _channel_sum(g3)
+        sum_gx = _channel_dot(g3, centered) * invstd          # sum of g * xhat
         out_dtype = grad._data.dtype
         gx = gw = gb = None
         if needs[0]:
+            # scale * (g - mean(g) - xhat * mean(g * xhat)), in place on the centered input
             scale = invstd if w is None else invstd * w._data.astype(dt, copy=False)
-            xhat *= -(sum_gx / count)[:, None]
-            xhat += g3
-            xhat -= (sum_g / count)[:, None]
-            xhat *= scale[:, None]
-            gx = wrap(xhat.reshape(g.shape).astype(out_dtype, copy=False))
+            centered *= (-(sum_gx / count) * invstd)[:, None]
+            centered += g3
+            centered -= (sum_g / count)[:, None]
+            centered *= scale[:, None]
+            gx = wrap(centered.reshape(g.shape).astype(out_dtype, copy=False))
         if len(needs) > 1 and needs[1]:
             gw = wrap(sum_gx.astype(out_dtype))
         if len(needs) > 2 and needs[2]:
             gb = wrap(sum_g.astype(out_dtype))
         return gx, gw, gb
+
+
+def _channel_sum(a):
+    """Per-channel sum of a (N, C, L) array (einsum reduces both axes in one pass)."""
+    return np.einsum("ncl->c", a)
+
+
+def _channel_dot(a, b):
+    """Per-channel sum of a * b for (N, C, L) arrays: batched BLAS dots, no product temporary."""
+    N, C, L = a.shape
+    return (a.reshape(N, C, 1, L) @ b.reshape(N, C, L, 1)).reshape(N, C).sum(0)
 
 
 def _stats(x, dims, eps):
@@ -103,13 +114,13 @@ def _centered_grad(grad, x, mean, invstd, gamma, dims):
 
 
 def _bn_stats_array(x, axes):
-    """Per-channel mean and biased variance of x (N, C, ...) with the channel kept; two passes."""
+    """Per-channel mean, biased variance and the centered input (N, C, L) of x (N, C, ...); two passes."""
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     count = flat.shape[0] * flat.shape[2]
-    mean = flat.sum(2).sum(0) / count
+    mean = _channel_sum(flat) / count
     centered = flat - mean[:, None]
-    var = (centered * centered).sum(2).sum(0) / count
-    return mean, var, count
+    var = _channel_dot(centered, centered) / count
+    return mean, var, count, centered
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
@@ -131,8 +142,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     nd = x.ndim
     bshape = (1, C) + (1,) * (nd - 2)
     axes = (0,) + tuple(range(2, nd))
+    centered = None
     if training:
-        mean, var, count = _bn_stats_array(x, axes)
+        mean, var, count, centered = _bn_stats_array(x, axes)
         invstd = 1 / np.sqrt(var + dt.type(eps))
         if running_mean is not None or running_var is not None:
             with no_grad():
@@ -153,11 +165,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mean = running_mean._data.astype(dt, copy=False)
         invstd = 1 / np.sqrt(running_var._data.astype(dt, copy=False) + dt.type(eps))
     scale = invstd if weight is None else invstd * _param_array(weight, dt)
-    shift = -mean * scale
-    if bias is not None:
-        shift = shift + _param_array(bias, dt)
-    out = x * scale.reshape(bshape)
-    out += shift.reshape(bshape)
+    if centered is not None:  # training: (x - mean) * scale + bias, in place on the centered input
+        out = centered
+        out *= scale[:, None]
+        if bias is not None:
+            out += _param_array(bias, dt)[:, None]
+        out = out.reshape(x.shape)
+    else:
+        shift = -mean * scale
+        if bias is not None:
+            shift = shift + _param_array(bias, dt)
+        out = x * scale.reshape(bshape)
+        out += shift.reshape(bshape)
     result = wrap(out.astype(input._data.dtype, copy=False))
     if needs_grad(input, weight, bias):
         record(NativeBatchNormBackward0(input, weight, mean, invstd, training, eps), (input, weight, bias), result)

@@ -1,8 +1,8 @@
 """Pooling: max/avg/adaptive/lp pooling and max_unpool, forward and backward side by side.
 
 Pooling is per channel, so the kernels see arrays of shape (B, *spatial) with batch and channels merged.
-Windows are strided views of the padded input (no copy); max pooling copies them once into (B, *out, K) for
-one argmax; backward passes scatter with one strided add per kernel offset (no Python loop over pixels).
+Windows are strided views of the padded input (no copy); max pooling takes one pass per kernel offset for
+the max and its offset; backward scatters with one masked strided add per kernel offset (no loop over pixels).
 Each backward is itself an op that records a node (gather <-> scatter, pool <-> adjoint), so double backward
 works.
 """
@@ -158,9 +158,16 @@ def _scatter(grad, indices, in_shape, geometry, k_idx, gather_cls):
     if geometry is not None:
         # windows on a regular grid: one strided add per kernel offset, masked by the argmax offset
         res = np.zeros((g.shape[0],) + geometry.padded, g.dtype)
-        zero = np.zeros((), g.dtype)
+        # g * mask is the fast way to mask (numpy's masked ufuncs are slow) but turns inf * 0 into NaN
+        finite = bool(np.isfinite(g).all())
+        disjoint = all(s >= dl * (k - 1) + 1 for s, dl, k in zip(geometry.stride, geometry.dilation, geometry.kernel))
         for j, region in geometry.offsets():
-            res[region] += np.where(k_idx == j, g, zero)
+            if not finite:
+                res[region] += np.where(k_idx == j, g, np.zeros((), g.dtype))
+            elif disjoint:      # each input position is read by at most one window offset: write, don't add
+                np.multiply(g, k_idx == j, out=res[region])
+            else:
+                res[region] += g * (k_idx == j)
         res = np.ascontiguousarray(res[geometry.interior()])
     else:
         numel = math.prod(spatial)
@@ -217,28 +224,54 @@ def _pool_params(input, kernel_size, stride, padding, dilation, ceil_mode, d, na
     return geometry
 
 
+def _is_float(dtype):
+    return dtype.kind in "fc" or dtype.name == "bfloat16"
+
+
+def _window_max(xp, geometry, check_nan=False):
+    """Max over each window of the padded (B, *padded) array and the kernel offset number it sits at.
+
+    One pass per kernel offset over a strided view (no copy of the windows): an offset wins when its value is
+    greater than the best so far or NaN, so ties keep the first offset and NaN the last, as PyTorch's kernel.
+    The NaN test is only paid for when a NaN shows up in the result (np.maximum propagates it there)."""
+    best = k_idx = None
+    for j, region in geometry.offsets():
+        v = xp[region]
+        if best is None:
+            best = v.copy()
+            k_idx = np.zeros(best.shape, np.int8 if math.prod(geometry.kernel) <= 127 else np.int64)
+            continue
+        take = np.greater(v, best)
+        if check_nan:
+            take |= np.isnan(v)
+        # (masked ufuncs / copyto(where=) are several times slower than these two)
+        np.maximum(best, v, out=best)
+        np.putmask(k_idx, take, j)
+    if not check_nan and _is_float(xp.dtype) and np.isnan(best).any():
+        return _window_max(xp, geometry, check_nan=True)
+    return best, k_idx
+
+
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, d, node_cls):
     _check_dims(input, d, f"max_pool{d}d")
     geometry = _pool_params(input, kernel_size, stride, padding, dilation, ceil_mode, d, f"max_pool{d}d", True)
     x = _batch_view(input._data, d)
     kind = x.dtype.kind
-    fill = -np.inf if kind in "fc" else (np.iinfo(x.dtype).min if kind in "iu" else False)
-    win = geometry.windows(geometry.pad(x, fill))
-    cols = win.reshape(win.shape[:1 + d] + (-1,))                      # (B, *out, K): one copy
-    k_idx = cols.argmax(-1)
-    values = np.take_along_axis(cols, k_idx[..., None], -1)[..., 0]
-    # flat index into the unpadded input: position = out*stride - pad + offset*dilation, per dim
+    fill = -np.inf if _is_float(x.dtype) else (np.iinfo(x.dtype).min if kind in "iu" else False)
+    values, k_idx = _window_max(geometry.pad(x, fill), geometry)
+    # flat index into the unpadded input: position = out*stride - pad + offset*dilation, per dim; split into
+    # a per-output base and a per-offset table
+    in_strides = [math.prod(geometry.in_size[i + 1:]) for i in range(d)]
     flat = 0
-    rem = k_idx
-    for i in range(d - 1, -1, -1):
-        k_i = rem % geometry.kernel[i]
-        rem = rem // geometry.kernel[i]
+    for i in range(d):
         o_i = np.arange(geometry.out_size[i]).reshape((-1,) + (1,) * (d - 1 - i))
-        pos = o_i * geometry.stride[i] - geometry.padding[i] + k_i * geometry.dilation[i]
-        flat = flat + pos * math.prod(geometry.in_size[i + 1:])
+        flat = flat + (o_i * geometry.stride[i] - geometry.padding[i]) * in_strides[i]
+    table = np.array([sum(o * dl * st for o, dl, st in zip(offset, geometry.dilation, in_strides))
+                      for offset in np.ndindex(*geometry.kernel)], np.int64)
+    flat = flat + table[k_idx]
     flat = np.ascontiguousarray(flat, dtype=np.int64)
     lead = tuple(input.shape[:input.dim() - d])
-    out = wrap(np.ascontiguousarray(values).reshape(lead + geometry.out_size))
+    out = wrap(values.reshape(lead + geometry.out_size))
     indices = wrap(flat.reshape(lead + geometry.out_size))
     if needs_grad(input):
         record(node_cls(flat, tuple(input.shape), geometry, k_idx), (input,), out)

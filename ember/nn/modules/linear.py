@@ -6,7 +6,8 @@ import math
 from ...ops import nn_misc as F
 from ...ops.creation import empty
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -83,36 +84,33 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
-    """A Linear whose in_features is taken from the first input; it then becomes a plain Linear.
-
-    Until then its weight and bias are empty placeholders (PyTorch uses UninitializedParameter)."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is taken from the first input, when it becomes a plain Linear; until then
+    weight and bias are UninitializedParameter placeholders. Initialized with the same draws as Linear."""
 
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        self._factory = {"device": device, "dtype": dtype}
-        self.weight = Parameter(empty(0, device=device, dtype=dtype))
         if bias:
-            self.bias = Parameter(empty(0, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self):
-        if self.in_features:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def forward(self, input):
-        if self.in_features == 0:
-            self.in_features = input.shape[-1]
+    def initialize_parameters(self, input):
+        if self.has_uninitialized_params():
             with init.no_grad():
-                self.weight = Parameter(empty((self.out_features, self.in_features), **self._factory))
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
                 if self.bias is not None:
-                    self.bias = Parameter(empty(self.out_features, **self._factory))
-            del self._factory
-            self.reset_parameters()
-            self.__class__ = self.cls_to_become
-        return F.linear(input, self.weight, self.bias)
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # loaded from a state dict before any forward
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                                     f"in_features from self.weight: {self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]

@@ -85,7 +85,7 @@ class Embedding(Module):
 
 class EmbeddingBag(Module):
     """Sums, averages or maxes bags of embeddings: a 2-D input is one bag per row; a 1-D input is split into
-    bags at `offsets`. Composed from embedding and ember reductions."""
+    bags at `offsets` (F.embedding_bag)."""
 
     __constants__ = ["num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode",
                      "sparse", "include_last_offset", "padding_idx"]
@@ -115,46 +115,8 @@ class EmbeddingBag(Module):
     _fill_padding_idx_with_zero = Embedding._fill_padding_idx_with_zero
 
     def forward(self, input, offsets=None, per_sample_weights=None):
-        if input.dim() == 2:
-            if offsets is not None:
-                raise ValueError("offsets has to be None if input is 2D")
-            bags = [input[i] for i in range(input.shape[0])]
-            psw = [per_sample_weights[i] for i in range(input.shape[0])] if per_sample_weights is not None else None
-        elif input.dim() == 1:
-            if offsets is None:
-                raise ValueError("offsets has to be a 1D Tensor but got None")
-            offs = [int(o) for o in offsets.tolist()]
-            ends = offs[1:] if self.include_last_offset else offs[1:] + [input.shape[0]]
-            starts = offs[:-1] if self.include_last_offset else offs
-            bags = [input[s:e] for s, e in zip(starts, ends)]
-            psw = [per_sample_weights[s:e] for s, e in zip(starts, ends)] if per_sample_weights is not None else None
-        else:
-            raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
-        from ...ops.shape import stack
-
-        rows = []
-        for i, bag in enumerate(bags):
-            if self.padding_idx is not None:
-                keep = (bag != self.padding_idx)
-                bag = bag[keep]
-                w_i = psw[i][keep] if psw is not None else None
-            else:
-                w_i = psw[i] if psw is not None else None
-            emb = F.embedding(bag, self.weight, None, self.max_norm, self.norm_type, self.scale_grad_by_freq)
-            if bag.numel() == 0:
-                rows.append(self.weight.new_zeros(self.embedding_dim))
-                continue
-            if w_i is not None:
-                emb = emb * w_i.unsqueeze(1)
-            if self.mode == "sum":
-                rows.append(emb.sum(0))
-            elif self.mode == "mean":
-                rows.append(emb.mean(0))
-            else:
-                rows.append(emb.amax(0) if hasattr(emb, "amax") else emb.max(0)[0])
-        if not rows:
-            return self.weight.new_zeros((0, self.embedding_dim))
-        return stack(rows)
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                               self.mode, self.sparse, per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,11 +1,12 @@
 """Transformer, TransformerEncoder/Decoder and their layers, as torch.nn builds them (post-norm by default,
 norm_first for pre-norm), on MultiheadAttention's general path. torch's inference fast paths (nested tensors,
-fused encoder layer) are not implemented; they compute the same numbers except that torch's nested-tensor path
-writes zeros at padded positions of an encoder output."""
+fused encoder layer) compute the same numbers, except that the nested-tensor path of TransformerEncoder writes
+zeros at padded positions: TransformerEncoder does the same where torch would take that path."""
 
 import copy
 import warnings
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops import activation as _act
 from ...ops.creation import full
 from ...ops.reduction import all as _all
@@ -163,11 +164,34 @@ class TransformerEncoder(Module):
         batch_first = self.layers[0].self_attn.batch_first
         seq_len = _get_seq_len(src, batch_first)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if padded is not None:
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _nested_padding(self, src, mask, key_padding_mask):
+        """Where torch takes its sparsity fast path (inference on a batch_first stack with a left-aligned key
+        padding mask and no mask), it runs the layers on nested tensors and pads the result back with zeros
+        before the final norm. The valid positions get the same numbers as the masked dense computation; this
+        returns the padded positions (B, S) to zero then, or None where torch takes the dense path."""
+        first = self.layers[0]
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.dim() != 3
+                or key_padding_mask is None or mask is not None):
+            return None
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in (
+                src, first.self_attn.in_proj_weight, first.self_attn.in_proj_bias, first.self_attn.out_proj.weight,
+                first.self_attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight,
+                first.linear2.bias)):
+            return None
+        padded = key_padding_mask != 0 if key_padding_mask.is_floating_point() else key_padding_mask
+        if getattr(self, "mask_check", True) and bool((padded[:, :-1] & ~padded[:, 1:]).any()):
+            return None        # a valid position after a padded one: not left-aligned, the dense path
+        return padded
 
 
 class TransformerDecoder(Module):
