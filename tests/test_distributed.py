@@ -3,6 +3,7 @@ tests/dist/ under `mpiexec -n 2` (or the launcher), each with a timeout so a han
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -102,13 +103,18 @@ def test_mpiexec_a_raising_rank_stops_the_job_quickly():
 def test_launcher_forwards_sigterm(tmp_path):
     _mpiexec()
     env = dict(os.environ, PYTHONPATH=ROOT)
-    script = "import time, ember.distributed as d; d.init_process_group('gloo'); print('up', flush=True); " \
-             "time.sleep(60)"
+    # both ranks are up after the barrier; only rank 0 says so (two ranks' prints can interleave in one line)
+    script = "import time, ember.distributed as d; d.init_process_group('gloo'); d.barrier(); " \
+             "print('up', flush=True) if d.get_rank() == 0 else None; time.sleep(60)"
     path = str(tmp_path / "sleep.py")
     with open(path, "w") as f:
         f.write(script)
     p = subprocess.Popen([sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2", path],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    ready, _, _ = select.select([p.stdout], [], [], 60)  # never wait forever on a job that did not start
+    if not ready:
+        p.kill()
+        pytest.fail("the job did not start within 60 s")
     assert p.stdout.readline().strip() == "up"
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)
