@@ -750,6 +750,35 @@ def _pad_map(size, before, after, mode):
     return np.pad(base, (before, after), mode=np_mode)
 
 
+def _pad_circular_graph(input, pad):
+    """ATen's _pad_circular, so that autograd records torch's graph: the input copied into an empty tensor,
+    then each wrapped border copied from it, every copy an in-place write into a slice (CopySlices nodes)."""
+    from .creation import empty
+    from .shape import _slice
+
+    x = input._data
+    k = len(pad) // 2
+    shape = list(x.shape)
+    for i in range(k):
+        shape[x.ndim - 1 - i] += int(pad[2 * i]) + int(pad[2 * i + 1])
+    out = empty(shape, dtype=input.dtype)
+    out_slice, in_slice = out, input
+    for i in range(k):
+        dim, before, after = x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        out_slice = _slice(out_slice, dim, max(before, 0), shape[dim] - max(after, 0))
+        in_slice = _slice(in_slice, dim, max(-before, 0), x.shape[dim] - max(-after, 0))
+    out_slice.copy_(in_slice)
+    for i in range(k):
+        dim, before, after = x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        if before > 0:
+            _slice(out, dim, 0, before).copy_(_slice(out, dim, shape[dim] - before - max(after, 0),
+                                                     shape[dim] - max(after, 0)))
+        if after > 0:
+            _slice(out, dim, shape[dim] - after, shape[dim]).copy_(_slice(out, dim, max(before, 0),
+                                                                          max(before, 0) + after))
+    return out
+
+
 def pad(input, pad, mode="constant", value=None):
     x = input._data
     if len(pad) % 2:
@@ -783,6 +812,8 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(f"The input size {size}, plus negative padding {before} and {after} resulted in a "
                                f"negative output size, which is invalid. Check dimension {d} of your input.")
         maps[d] = _pad_map(size, before, after, mode)
+    if mode == "circular":  # (with or without grad: the same copies give torch's values for negative pads too)
+        return _pad_circular_graph(input, pad)
     out = x
     fill = 0 if value is None else value
     for d, m in maps.items():
