@@ -126,7 +126,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     node.accumulate(grads[0], create_graph)
                 continue
 
-            if all(g is None for g in grads):
+            if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 grad_inputs = None
             else:
                 if _grad_state.anomaly:

@@ -249,7 +249,7 @@ def needs_grad(*tensors):
 
 def record(node, inputs, outputs):
     """Attach `node` as the grad_fn of `outputs` (a tensor or a sequence), with edges to `inputs`."""
-    node.next_functions = tuple(edge(t) for t in inputs)
+    node.next_functions = tuple([edge(t) for t in inputs])
     node._sequence_nr = next(_sequence)
     if _grad_state.anomaly:
         from .anomaly_mode import record_forward_stack
@@ -259,7 +259,7 @@ def record(node, inputs, outputs):
         node.num_outputs = len(outputs)
         for i, out in enumerate(outputs):
             if out is not None and (out.is_floating_point() or out.is_complex()):
-                out.grad_fn = node
+                out._grad_fn = node
                 out.requires_grad = True
                 if i:
                     out.__dict__["_output_nr"] = i
@@ -271,7 +271,7 @@ def record(node, inputs, outputs):
                     if out is not None and saved.tensor._data is out._data:
                         saved.output_nr = i
     else:
-        outputs.grad_fn = node
+        outputs._grad_fn = node
         outputs.requires_grad = True
     return outputs
 
