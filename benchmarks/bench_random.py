@@ -36,6 +36,7 @@ def workloads():
         "normal_(0, 0.02) 10M float32": (lambda m: m.empty(10 * M).normal_(0.0, 0.02), 1),
         "randint(0, 10) 10M": (lambda m: m.randint(0, 10, (10 * M,)), 1),
         "randn(64) (small)": (lambda m: m.randn(64), 200),
+        "Generator().manual_seed(0)": (lambda m: m.Generator().manual_seed(0), 200),
         "randperm 60k": (lambda m: m.randperm(60_000), 5),
         "randperm 1M": (lambda m: m.randperm(M), 1),
         "bernoulli_(0.5) 1M": (lambda m: m.empty(M).bernoulli_(0.5), 2),

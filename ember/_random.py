@@ -34,6 +34,28 @@ def _seed_key(seed):
     return np.random.RandomState(seed & 0xFFFFFFFF).get_state(legacy=True)[1]
 
 
+class _NoSeed(np.random.bit_generator.ISeedSequence):
+    """A seed sequence of zeros: a new MT19937 is seeded over at once, so the 50 us of hashing that NumPy's
+    SeedSequence spends on its first key would be wasted."""
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        return np.zeros(n_words, dtype)
+
+
+_NO_SEED = _NoSeed()
+
+
+def _seed_bitgen(bitgen, seed):
+    """Put `bitgen` at init_genrand(low 32 bits of seed), positioned to twist before its first word (PyTorch's
+    engine right after seeding). MT19937's `_legacy_seeding` is exactly that and takes 1 us; where a NumPy lacks
+    it, the key comes from RandomState (tests/test_random.py checks both against each other and torch)."""
+    legacy = getattr(bitgen, "_legacy_seeding", None)
+    if legacy is not None:
+        legacy(seed & 0xFFFFFFFF)
+    else:  # pragma: no cover - NumPy without the legacy seeding hook
+        bitgen.state = {"bit_generator": "MT19937", "state": {"key": _seed_key(seed), "pos": _N}}
+
+
 def _check_seed(seed, fn="manual_seed"):
     """A seed as PyTorch stores it: any int in [-2**63, 2**64), negative ones wrapped to uint64."""
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -61,7 +83,7 @@ class Generator:
         dev = as_device(device)
         if dev is not None and dev.type != "cpu":
             raise RuntimeError(f"ember: no {dev.type} generator (only the CPU backend exists)")
-        self._bitgen = np.random.MT19937(0)
+        self._bitgen = np.random.MT19937(_NO_SEED)
         self._np_gen = np.random.Generator(self._bitgen)
         self._set_seed(DEFAULT_SEED)
 
@@ -76,9 +98,8 @@ class Generator:
 
     def _set_seed(self, seed):
         self._seed = seed
-        self._seed_key = key = _seed_key(seed)
-        # pos 624: the first draw twists the key, as PyTorch's engine does (left == 1)
-        self._bitgen.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+        self._seed_key = None  # computed when get_state needs it
+        _seed_bitgen(self._bitgen, seed)
         self._next_double_normal = None
         self._next_float_normal = None
 
@@ -109,6 +130,8 @@ class Generator:
         if pos >= _N:
             # both mean "twist before the next word"; PyTorch says next=0 right after seeding, 624 after use
             rec["left"] = 1
+            if self._seed_key is None:
+                self._seed_key = _seed_key(self._seed)
             rec["next"] = 0 if np.array_equal(key, self._seed_key) else _N
         else:
             rec["left"] = _N + 1 - pos
@@ -138,7 +161,7 @@ class Generator:
             raise RuntimeError("Invalid mt19937 state")
         key = (rec["state"] & 0xFFFFFFFF).astype(np.uint32)  # PyTorch keeps the words as uint64
         self._seed = int(rec["seed"])
-        self._seed_key = _seed_key(self._seed)
+        self._seed_key = None
         self._bitgen.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N if left == 1 else nxt}}
         self._next_double_normal = float(rec["normal_y"]) if rec["normal_is_valid"] else None
         self._next_float_normal = float(rec["next_float_normal"]) if rec["next_float_normal_is_valid"] else None
@@ -150,7 +173,7 @@ class Generator:
     def __setstate__(self, d):
         from ._tensor import _wrap
 
-        self._bitgen = np.random.MT19937(0)
+        self._bitgen = np.random.MT19937(_NO_SEED)
         self._np_gen = np.random.Generator(self._bitgen)
         self._set_seed(DEFAULT_SEED)
         self.set_state(_wrap(d["state"]))

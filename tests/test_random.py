@@ -49,6 +49,30 @@ def test_mt19937_reference_word():
     assert ember.Generator().initial_seed() == torch.Generator().initial_seed() == 67280421310721
 
 
+def test_seeding_paths_agree():
+    """manual_seed seeds NumPy's MT19937 through its legacy seeding hook; the fallback (RandomState's key, for a
+    NumPy without the hook) must give the same words, and both torch's."""
+    from ember._random import _seed_bitgen
+
+    class NoHook:  # a bit generator without _legacy_seeding
+        def __init__(self):
+            self.bitgen = np.random.MT19937(0)
+
+        state = property(lambda self: self.bitgen.state, lambda self, s: setattr(self.bitgen, "state", s))
+
+    for seed in (0, 1, 5489, 2**32 - 1, 2**32 + 3, 2**63 + 11):
+        fallback = NoHook()
+        _seed_bitgen(fallback, seed)
+        hooked = np.random.MT19937(0)
+        _seed_bitgen(hooked, seed)
+        expected = torch.Generator().manual_seed(seed)
+        words = [np.random.Generator(b).integers(0, 2**32, 700, dtype=np.uint32, endpoint=False)
+                 for b in (fallback.bitgen, hooked)]
+        np.testing.assert_array_equal(words[0], words[1])
+        torch_words = torch.randint(0, 2**24, (700,), generator=expected, dtype=torch.int64).numpy()
+        np.testing.assert_array_equal(words[1] % 2**24, torch_words)
+
+
 @pytest.mark.parametrize("seed", SEEDS + [2**64 - 1, -1])
 def test_state_layout_matches_torch(seed):
     g, tg = ember.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)

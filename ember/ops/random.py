@@ -259,12 +259,11 @@ def _normal_scalar_path(gen, n, mean, std):
 
 
 def _box_muller_16(u, mean, std):
-    """PyTorch's NormalFill16 over rows of 16 uniforms: the first 8 give the radius, the last 8 the angle."""
-    if u.dtype.type is not np.float64:  # float32, also for float16/bfloat16 (their op-math type)
-        return _normal16_float(u, mean, std)
-    out = np.empty_like(u)
+    """PyTorch's NormalFill16 in float64 over rows of 16 uniforms: the first 8 give the radius, the last 8 the
+    angle."""
     radius = np.sqrt(-2.0 * _libm(math.log, np.log, 1.0 - u[:, :8]))
     theta = _TWO_PI * u[:, 8:]
+    out = np.empty_like(u)
     out[:, :8] = radius * _libm(math.cos, np.cos, theta)
     out[:, 8:] = radius * _libm(math.sin, np.sin, theta)
     return out if (mean, std) == (0.0, 1.0) else _fma64(out, std, mean)
@@ -284,8 +283,8 @@ _PI4_PARTS = [float(_f32(v)) for v in (-0.78515625, -2.4187564849853515625e-4, -
 _SIN_P = [float(_f32(v)) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
 _COS_P = [float(_f32(v)) for v in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
 _TWO_PI_F = _f32(2 * math.pi)
-_TIE_BITS, _TIE = np.int64(0x1FFFFFFF), np.int64(0x10000000)
-_NORMAL_CHUNK = 2048  # rows of 16 per pass, so the work buffers stay in cache
+_TIE_SHIFTED = np.iinfo(np.int64).min
+_NORMAL_CHUNK = 4096  # rows of 16 per pass, so the work buffers stay in cache
 
 
 class _Fma32:
@@ -294,199 +293,249 @@ class _Fma32:
     The product of two floats is exact in float64; where the sum is exact too (argued at each `exact` call),
     rounding it to float32 is the FMA's one rounding. Otherwise the float64 sum may have been rounded onto a
     float32 midpoint (about one case in 2**29), where a second rounding can go the wrong way: `checked` finds those
-    elements and redoes them rounding to odd, with the sum's error term."""
+    elements and redoes them rounding to odd, with the sum's error term. Operands: float64 arrays or scalars."""
 
     def __init__(self, n):
         self.t = np.empty(n, _F64)
         self.bits = np.empty(n, np.int64)
-        self.tie = np.empty(n, bool)
 
     def exact(self, a, b, c, out):
         t = self.t[:out.size]
         np.multiply(a, b, out=t)
         np.add(t, c, out=t)
-        np.copyto(out, t, casting="unsafe")
+        out[...] = t
 
     def checked(self, a, b, c, out):
-        t = self.t[:out.size]
+        t = self.t[:out.size].reshape(out.shape)
         np.multiply(a, b, out=t)
         np.add(t, c, out=t)
-        bits, tie = self.bits[:t.size], self.tie[:t.size]
-        np.bitwise_and(t.view(np.int64), _TIE_BITS, out=bits)
-        np.equal(bits, _TIE, out=tie)
-        if tie.any():
-            idx = np.flatnonzero(tie)
-            pick = lambda v: np.broadcast_to(np.asarray(v, _F64), t.shape)[idx]
+        # a midpoint has 1 then 28 zeros as its low 29 bits: shifted to the top, that is the least int64, so
+        # one shift and a minimum find out whether there is any
+        bits = self.bits[:t.size].reshape(t.shape)
+        np.left_shift(t.view(np.int64), _I64_35, out=bits)
+        if bits.min() == _TIE_SHIFTED:
+            idx = np.flatnonzero(bits == _TIE_SHIFTED)
+            pick = lambda v: np.broadcast_to(np.asarray(v, _F64), t.shape).reshape(-1)[idx]
             p, cc = pick(a) * pick(b), pick(c)
             s = p + cc
             v = s - p
             err = (p - (s - v)) + (cc - v)
             off = err != 0
             s[off] = np.nextafter(s[off], np.copysign(np.inf, err[off]))
-            t[idx] = s
-        np.copyto(out, t, casting="unsafe")
+            t.reshape(-1)[idx] = s
+        out[...] = t
 
 
 class _NormalWork:
-    """Preallocated buffers for one chunk of `_normal16_float` (n lanes)."""
+    """Preallocated buffers for one chunk of `_normal16_float` (n lanes: a radius and an angle each)."""
 
     def __init__(self, n):
-        for name in ("u1", "u2", "x", "y", "z", "e", "q", "ys", "yc", "sin", "cos", "radius"):
-            setattr(self, name, np.empty(n, _F32))
-        for name in ("x64", "y64", "z64", "e64", "q64"):
-            setattr(self, name, np.empty(n, _F64))
-        self.i, self.j = np.empty(n, np.int32), np.empty(n, np.int32)
-        self.mask = np.empty(n, bool)
+        self.v, self.x, self.y, self.z, self.e, self.q, self.radius = np.empty((7, n), _F32)
+        self.x64, self.y64, self.c64 = np.empty((3, n), _F64)
+        self.k, self.ex, self.s = np.empty((3, n), np.int32)
         self.fma = _Fma32(n)
 
-    def views(self, n, *names):
-        return [getattr(self, name)[:n] for name in names]
+
+# Constants as 0-d arrays of the operation's type: NumPy converts a Python or NumPy scalar operand on every call
+# (0.4 us, most of a small fill's time), a 0-d array of the right type not
+def _c(value, dtype):
+    return np.array(value, dtype)
+
+
+_I = {v: _c(v, np.int32) for v in (1, 2, 23, 29, 30, 31, 0x007FFFFF, 0x3F000000, 1 << 24, 126 + 24,
+                                   int(_SQRT_HALF.view(np.int32)), ~1, -(1 << 31))}
+_I64_35 = _c(35, np.int64)
+_M24 = _c(0xFFFFFF, np.uint32)
+_ONE, _HALF, _MINUS_TWO = (_c(v, _F32) for v in (1, 0.5, -2))
+_ANGLE_STEP = _c(_TWO_PI_F * _f32(2.0**-24), _F32)  # u * 2pi == k * (2pi * 2**-24) for u = k * 2**-24
+_FOUR_OVER_PI32 = _c(_FOUR_OVER_PI, _F32)
+_DP12 = [_c(v, _F32) for v in _PI4_PARTS[:2]]
+_DP3 = _c(_PI4_PARTS[2], _F64)
+_LOG_P64 = [_c(v, _F64) for v in _LOG_P]
+_LOG_Q1_32, _LOG_Q2_32 = _c(_LOG_Q1, _F32), _c(_LOG_Q2, _F32)
+_COS_P64 = [_c(v, _F64) for v in _COS_P]
+_SIN_P64 = [_c(v, _F64) for v in _SIN_P]
+_MINUS_HALF64 = _c(-0.5, _F64)
 
 
 def _log_radius(w, n):
-    """sqrt(-2 * log256_ps(1 - u)) for the n uniforms in w.u1 (multiples of 2**-24 in [0, 1))."""
-    u, x, y, z, e, q = w.views(n, "u1", "x", "y", "z", "e", "q")
-    x64, y64, z64, e64, q64 = w.views(n, "x64", "y64", "z64", "e64", "q64")
-    expo, small = w.i[:n], w.mask[:n]
-    fma = w.fma
-    np.subtract(_f32(1), u, out=u)                     # exact, in [2**-24, 1]
-    bits = u.view(np.int32)
-    np.right_shift(bits, 23, out=expo)
-    np.bitwise_and(bits, 0x007FFFFF, out=bits)
-    np.bitwise_or(bits, 0x3F000000, out=bits)          # mantissa m in [0.5, 1)
-    np.less(u, _SQRT_HALF, out=small)
-    np.subtract(expo, 126, out=expo)
-    np.subtract(expo, small, out=expo)
-    np.copyto(e, expo, casting="unsafe")
-    np.add(u, _f32(-1), out=x)                         # m - 1, or 2m - 1 below sqrt(1/2): both exact
-    np.add(x, u, out=x, where=small)
+    """sqrt(-2 * log256_ps(1 - u)) for u = (w.k & (2**24 - 1)) * 2**-24 (the words of n lanes).
+
+    Each step is PyTorch's float32 operation; where it is a fused multiply-add, either the product is exact in
+    float32 (then it is two float32 operations with the one rounding of the add) or the sum is formed in float64
+    and rounded once (see _Fma32). Casts are separate passes: NumPy's mixed-type loops cast through buffers,
+    which is slower."""
+    k, ex, s = w.k[:n], w.ex[:n], w.s[:n]
+    v, x, y, z, e, q = w.v[:n], w.x[:n], w.y[:n], w.z[:n], w.e[:n], w.q[:n]
+    x64, y64, c64 = w.x64[:n], w.y64[:n], w.c64[:n]
+    np.bitwise_and(k.view(np.uint32), _M24, out=k.view(np.uint32))
+    np.subtract(_I[1 << 24], k, out=k)                 # 2**24 * (1 - u), in [1, 2**24]
+    v[...] = k                                         # exact; 1 - u is v * 2**-24
+    bits = v.view(np.int32)
+    np.right_shift(bits, _I[23], out=ex)
+    np.bitwise_and(bits, _I[0x007FFFFF], out=bits)
+    np.bitwise_or(bits, _I[0x3F000000], out=bits)      # mantissa m in [0.5, 1)
+    np.subtract(bits, _I[int(_SQRT_HALF.view(np.int32))], out=s)  # positive floats compare as their bits:
+    np.right_shift(s, _I[31], out=s)                   # -1 where m < sqrt(1/2), else 0
+    np.add(ex, s, out=ex)
+    np.subtract(ex, _I[126 + 24], out=ex)              # the exponent of 1 - u as log256_ps counts it
+    e[...] = ex
+    np.left_shift(s, _I[23], out=s)
+    np.subtract(bits, s, out=bits)                     # 2m below sqrt(1/2)
+    np.subtract(v, _ONE, out=x)                        # m - 1 or 2m - 1 (PyTorch's m - 1 + m): exact
     np.multiply(x, x, out=z)
-    np.copyto(x64, x)
+    x64[...] = x
     # Horner with FMAs. Each y*x + p is exact in float64: x is a multiple of 2**-24 and |y| stays within
-    # (2**-5, 1/2), so the sum is a multiple of 2**-52 below 1
-    fma.exact(x64, _LOG_P[0], _LOG_P[1], y)
-    for p in _LOG_P[2:]:
-        np.copyto(y64, y)
-        fma.exact(y64, x64, p, y)
+    # (2**-5, 1/2), so the sum is a multiple of 2**-52 below 1; rounding it to float32 is the FMA's rounding
+    np.multiply(x64, _LOG_P64[0], out=y64)
+    np.add(y64, _LOG_P64[1], out=y64)
+    for p in _LOG_P64[2:]:
+        y[...] = y64
+        y64[...] = y
+        np.multiply(y64, x64, out=y64)
+        np.add(y64, p, out=y64)
+    y[...] = y64
     np.multiply(y, x, out=y)
-    np.multiply(e, _LOG_Q1, out=q)
-    np.copyto(y64, y)
-    np.copyto(z64, z)
-    np.copyto(q64, q)
-    fma.checked(y64, z64, q64, y)                      # y*z + e*q1
-    np.copyto(y64, y)
-    fma.exact(z64, -0.5, y64, y)                       # y - z/2: a sum of two floats
+    np.multiply(e, _LOG_Q1_32, out=q)
+    y64[...] = y
+    x64[...] = z
+    c64[...] = q
+    w.fma.checked(y64, x64, c64, y)                    # y*z + e*q1
+    np.multiply(z, _HALF, out=q)
+    np.subtract(y, q, out=y)                           # fma(z, -0.5, y): z/2 is exact
     np.add(x, y, out=x)
-    np.copyto(x64, x)
-    np.copyto(e64, e)
+    np.multiply(e, _LOG_Q2_32, out=e)                  # exact: e has 5 bits, q2 9
     radius = w.radius[:n]
-    fma.exact(e64, _LOG_Q2, x64, radius)               # x + e*q2, e*q2 of 17 bits
-    np.multiply(radius, _f32(-2), out=radius)
+    np.add(x, e, out=radius)                           # fma(e, q2, x)
+    np.multiply(radius, _MINUS_TWO, out=radius)
     return np.sqrt(radius, out=radius)
 
 
 def _sin_cos(w, n):
-    """sincos256_ps(2*pi*u) for the n uniforms in w.u2."""
-    u, x, z, ys, yc, sin, cos = w.views(n, "u2", "x", "z", "ys", "yc", "sin", "cos")
-    x64, y64, z64, j64 = w.views(n, "x64", "y64", "z64", "q64")
-    j, sign, swap = w.j[:n], w.i[:n], w.mask[:n]
-    fma = w.fma
-    np.multiply(u, _TWO_PI_F, out=x)
-    np.multiply(x, _FOUR_OVER_PI, out=z)
-    np.copyto(j, z, casting="unsafe")                  # truncates: x >= 0
-    np.add(j, 1, out=j)
-    np.bitwise_and(j, ~1, out=j)                       # even octant index
-    np.copyto(j64, j)
-    # x - j*pi/4 with pi/4 in three parts, three FMAs. The first two results are multiples of 2**-24 below 1, so
-    # they round to themselves: both are one exact float64 sum. The third sum is exact too (a multiple of 2**-47
-    # below 1) and rounds once
-    np.copyto(x64, x)
-    np.multiply(j64, _PI4_PARTS[0] + _PI4_PARTS[1], out=y64)
-    np.add(x64, y64, out=x64)
-    fma.exact(j64, _PI4_PARTS[2], x64, x)
+    """sincos256_ps(2*pi*u) for u = (w.k & (2**24 - 1)) * 2**-24 (the words of n lanes): (sin, cos)."""
+    j, m = w.k[:n], w.s[:n]
+    x, z, jf, yc, ys = w.x[:n], w.z[:n], w.e[:n], w.y[:n], w.q[:n]
+    x64, y64, c64, fma = w.x64[:n], w.y64[:n], w.c64[:n], w.fma
+    np.bitwise_and(j.view(np.uint32), _M24, out=j.view(np.uint32))
+    x[...] = j
+    np.multiply(x, _ANGLE_STEP, out=x)                 # 2*pi*u, rounded as PyTorch's product
+    np.multiply(x, _FOUR_OVER_PI32, out=z)
+    j[...] = z                                         # truncates: x >= 0
+    np.add(j, _I[1], out=j)
+    np.bitwise_and(j, _I[~1], out=j)                   # even octant index, at most 8
+    jf[...] = j
+    # x - j*pi/4 with pi/4 in three parts, three FMAs. j*dp1 and j*dp2 are exact in float32 (j has 4 bits, dp1
+    # 8, dp2 11) and so are the first two sums (multiples of 2**-24 below 1). The third sum is exact in float64
+    # (a multiple of 2**-47 below 1) and rounds once
+    for dp in _DP12:
+        np.multiply(jf, dp, out=z)
+        np.add(x, z, out=x)
+    c64[...] = j
+    np.multiply(c64, _DP3, out=c64)
+    y64[...] = x
+    np.add(y64, c64, out=y64)
+    x[...] = y64
     np.multiply(x, x, out=z)
-    np.copyto(z64, z)
-    fma.checked(z64, _COS_P[0], _COS_P[1], yc)
-    np.copyto(y64, yc)
-    fma.checked(y64, z64, _COS_P[2], yc)
+    x64[...] = z
+    fma.checked(x64, _COS_P64[0], _COS_P64[1], yc)
+    y64[...] = yc
+    fma.checked(y64, x64, _COS_P64[2], yc)
     np.multiply(yc, z, out=yc)
-    np.copyto(y64, yc)
-    np.multiply(z64, -0.5, out=j64)
-    fma.checked(y64, z64, j64, yc)                     # yc*z - z/2
-    np.add(yc, _f32(1), out=yc)
-    fma.checked(z64, _SIN_P[0], _SIN_P[1], ys)
-    np.copyto(y64, ys)
-    fma.checked(y64, z64, _SIN_P[2], ys)
+    y64[...] = yc
+    np.multiply(x64, _MINUS_HALF64, out=c64)           # exact
+    fma.checked(y64, x64, c64, yc)                     # yc*z - z/2
+    np.add(yc, _ONE, out=yc)
+    fma.checked(x64, _SIN_P64[0], _SIN_P64[1], ys)
+    y64[...] = ys
+    fma.checked(y64, x64, _SIN_P64[2], ys)
     np.multiply(ys, z, out=ys)
-    np.copyto(y64, ys)
-    np.copyto(x64, x)
+    y64[...] = ys
+    x64[...] = x
     fma.checked(y64, x64, x64, ys)                     # ys*x + x
-    # the octant picks each polynomial and sign
-    np.bitwise_and(j, 2, out=sign)
-    np.not_equal(sign, 0, out=swap)
-    np.copyto(sin, ys)
-    np.copyto(sin, yc, where=swap)
-    np.copyto(cos, yc)
-    np.copyto(cos, ys, where=swap)
-    np.bitwise_and(j, 4, out=sign)
-    np.left_shift(sign, 29, out=sign)
-    np.bitwise_xor(sin.view(np.int32), sign, out=sin.view(np.int32))
-    np.subtract(j, 2, out=sign)
-    np.invert(sign, out=sign)
-    np.bitwise_and(sign, 4, out=sign)
-    np.left_shift(sign, 29, out=sign)
-    np.bitwise_xor(cos.view(np.int32), sign, out=cos.view(np.int32))
-    return sin, cos
+    # the octant picks each polynomial and sign, with bit operations (masked copies are many times slower):
+    # swap where j & 2, negate sin where j & 4 and cos where (j - 2) & 4 has its bit clear, i.e. (j + 2) & 4
+    sin, cos = ys.view(np.int32), yc.view(np.int32)
+    d = w.ex[:n]
+    np.bitwise_xor(sin, cos, out=d)
+    np.left_shift(j, _I[30], out=m)
+    np.right_shift(m, _I[31], out=m)                   # -1 where j & 2
+    np.bitwise_and(d, m, out=d)
+    np.bitwise_xor(sin, d, out=sin)
+    np.bitwise_xor(cos, d, out=cos)
+    np.left_shift(j, _I[29], out=m)
+    np.bitwise_and(m, _I[-(1 << 31)], out=m)           # j & 4 moved to the sign bit
+    np.bitwise_xor(sin, m, out=sin)
+    np.add(j, _I[2], out=m)
+    np.left_shift(m, _I[29], out=m)
+    np.bitwise_and(m, _I[-(1 << 31)], out=m)
+    np.bitwise_xor(cos, m, out=cos)
+    return ys, yc
 
 
-def _normal16_float(u, mean, std):
-    """NormalFill16 in float32 over u: (rows, 16) float32 uniforms (PyTorch's stream on AVX2 CPUs), in place:
-    each chunk of rows is copied to the work buffers before it is overwritten."""
-    out = u if u.dtype == _F32 and u.flags.c_contiguous else np.empty(u.shape, _F32)
-    _normal16_rows(u, out, mean, std)
-    return out
-
-
-def _normal16_rows(u, out, mean, std):
-    rows = u.shape[0]
+def _normal16_float(words, rows, out, mean, std):
+    """NormalFill16 in float32 (PyTorch's stream on AVX2 CPUs) over rows*16 words drawn by `words(count)`, into
+    out: (rows, 16) float32. The first 8 words of each row give the radius, the last 8 the angle. Words are drawn
+    and transformed in chunks of rows, so the work buffers stay in cache."""
+    mean32, std32 = _c(mean, _F32), _c(std, _F32)
     w = _NormalWork(min(rows, _NORMAL_CHUNK) * 8)
-    mean32, std32 = _f32(mean), _f32(std)
     for r in range(0, rows, _NORMAL_CHUNK):
-        blk, dst = u[r:r + _NORMAL_CHUNK], out[r:r + _NORMAL_CHUNK]
-        n = blk.shape[0] * 8
-        np.copyto(w.u1[:n].reshape(-1, 8), blk[:, :8])
-        np.copyto(w.u2[:n].reshape(-1, 8), blk[:, 8:])
-        radius = _log_radius(w, n)
-        sin, cos = _sin_cos(w, n)
-        for half, trig in ((slice(0, 8), cos), (slice(8, 16), sin)):
-            np.multiply(radius, trig, out=trig)
-            if std32 == 1:  # fma(v, 1, mean) rounds v + mean once (and makes -0 +0)
-                np.add(trig.reshape(-1, 8), mean32, out=dst[:, half])
-            elif mean32 == 0:  # fma(v, std, 0) rounds v * std once; adding +0 makes -0 +0 as the FMA does
-                np.multiply(trig, std32, out=trig)
-                np.add(trig.reshape(-1, 8), mean32, out=dst[:, half])
-            else:
-                np.copyto(w.y64[:n], trig)
-                w.fma.checked(w.y64[:n], float(std32), float(mean32), trig)
-                np.copyto(dst[:, half], trig.reshape(-1, 8))
+        dst = out[r:r + _NORMAL_CHUNK]
+        _normal16_chunk(w, words(dst.shape[0] * 16).reshape(-1, 16), dst, mean32, std32)
+
+
+def _normal16_chunk(w, blk, dst, mean32, std32):
+    """One chunk: blk (rows, 16) words to dst (rows, 16) float32, both C-contiguous. Each half row of 8 (32 bytes)
+    moves as one 32-byte item: a strided (rows, 8) operation would run NumPy's inner loop 8 elements at a time."""
+    n = blk.shape[0] * 8
+    halves, k = blk.view("V32"), w.k[:n].view("V32")  # (rows, 2) and (rows,)
+    k[...] = halves[:, 0]
+    radius = _log_radius(w, n)
+    k[...] = halves[:, 1]
+    sin, cos = _sin_cos(w, n)
+    out = dst.view("V32")
+    for half, trig in ((0, cos), (1, sin)):
+        np.multiply(radius, trig, out=trig)
+        if std32 == 1:  # fma(v, 1, mean) rounds v + mean once (and makes -0 +0)
+            np.add(trig, mean32, out=trig)
+        elif mean32 == 0:  # fma(v, std, 0) rounds v * std once; adding +0 makes -0 +0 as the FMA does
+            np.multiply(trig, std32, out=trig)
+            np.add(trig, mean32, out=trig)
+        else:
+            w.y64[:n] = trig
+            w.fma.checked(w.y64[:n], _c(std32, _F64), _c(mean32, _F64), trig)
+        out[:, half] = trig.view("V32")
 
 
 def _normal_fill(gen, n, np_dtype, mean, std):
     """PyTorch's normal_fill for 16+ contiguous elements: uniforms for every element, Box-Muller over each full
     block of 16, and for a ragged end 16 fresh uniforms transformed into the last 16 slots. float32/float64 draw
-    all n uniforms first; float16/bfloat16 draw only the full blocks' worth before the tail."""
-    double = np_dtype == _F64
+    all n uniforms first; float16/bfloat16 (computed in float32) draw only the full blocks' worth before the
+    tail."""
     full = n // 16 * 16
-    first = n if np_dtype in (_F32, _F64) else full
-    u = _unit_uniform(gen, first, double)
-    data = u if first == n else np.empty(n, u.dtype)
-    filled = _box_muller_16(u[:full].reshape(-1, 16), mean, std)
-    if not np.may_share_memory(filled, data):  # float32 is transformed in place
-        data[:full] = filled.reshape(-1)
+    if np_dtype != _F64:
+        data = np.empty(n, _F32)
+        skip = n - full if np_dtype == _F32 else 0  # drawn by PyTorch, overwritten by the tail
+        if n > full and full // 16 < _NORMAL_CHUNK:  # one chunk: the tail's block goes with the others
+            words = gen._words(full + skip + 16)
+            blocks = np.concatenate([words[:full], words[full + skip:]]).reshape(-1, 16)
+            res = np.empty(blocks.shape, _F32)
+            _normal16_float(lambda count: blocks, blocks.shape[0], res, mean, std)
+            data[:full] = res[:-1].reshape(-1)
+            data[n - 16:] = res[-1]
+            return data
+        _normal16_float(gen._words, full // 16, data[:full].reshape(-1, 16), mean, std)
+        if n > full:
+            gen._words(skip)
+            tail = np.empty((1, 16), _F32)
+            _normal16_float(gen._words, 1, tail, mean, std)
+            data[n - 16:] = tail.reshape(-1)
+        return data
+    u = _unit_uniform(gen, n, True)
+    u[:full] = _box_muller_16(u[:full].reshape(-1, 16), mean, std).reshape(-1)
     if n % 16:
-        tail = _unit_uniform(gen, 16, double).reshape(1, 16)
-        data[n - 16:] = _box_muller_16(tail, mean, std).reshape(-1)
-    return data
+        tail = _unit_uniform(gen, 16, True).reshape(1, 16)
+        u[n - 16:] = _box_muller_16(tail, mean, std).reshape(-1)
+    return u
 
 
 def _normal_values(gen, n, np_dtype, mean, std, contiguous=True):
