@@ -15,6 +15,10 @@ from .ops.linalg import linalg_householder_product as householder_product
 from .ops.linalg import linalg_inv as inv
 from .ops.linalg import linalg_inv_ex as inv_ex
 from .ops.linalg import linalg_lstsq as lstsq
+from .ops.linalg import linalg_lu as lu
+from .ops.linalg import linalg_lu_factor as lu_factor
+from .ops.linalg import linalg_lu_factor_ex as lu_factor_ex
+from .ops.linalg import linalg_lu_solve as lu_solve
 from .ops.linalg import linalg_matrix_exp as matrix_exp
 from .ops.linalg import linalg_matrix_norm as matrix_norm
 from .ops.linalg import linalg_matrix_power as matrix_power
@@ -36,7 +40,8 @@ from .ops.linalg import linalg_vector_norm as vector_norm
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
-    "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm",
+    "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+    "lu_solve", "matmul", "matrix_exp", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot", "vector_norm",
 ]

@@ -2,15 +2,12 @@
 
 from .ops import pointwise as _pw
 from .ops import special as _sp
-from .ops._common import Tensor as _Tensor
 from .ops._common import finish_out as _finish_out
-from .ops._common import np as _np
-from .ops._common import wrap as _wrap
 
 __all__ = [
     "erf", "erfc", "erfcx", "erfinv", "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1",
     "i1e", "expit", "logit", "xlogy", "xlog1py", "sinc", "log1p", "expm1", "exp2", "round", "ndtr", "ndtri",
-    "log_ndtr", "entr", "zeta",
+    "log_ndtr", "entr", "zeta", "logsumexp", "softmax", "log_softmax",
 ]
 
 erf, erfc, erfinv, digamma, polygamma, i0 = _sp.erf, _sp.erfc, _sp.erfinv, _sp.digamma, _sp.polygamma, _sp.i0
@@ -27,23 +24,22 @@ def multigammaln(input, p, *, out=None):
     return _finish_out(_sp.mvlgamma(input, p), out)
 
 
-def entr(input, *, out=None):
-    """-x log(x) for x > 0, 0 at 0, -inf for x < 0."""
-    def kernel(x):
-        with _np.errstate(all="ignore"):
-            r = -x * _np.log(x)
-        return _np.where(x == 0, 0.0, _np.where(x < 0, -_np.inf, r))
-
-    return _sp.apply_kernel(kernel, input, out, "entr")
+entr, xlog1py = _sp.entr, _sp.xlog1py
 
 
-def xlog1py(input, other, *, out=None):
-    """x * log1p(y), 0 where x == 0 (unless y is NaN)."""
-    dt = _pw.promote_operands(input, other)
-    if dt._category < 2:
-        dt = _pw._dtype.get_default_dtype()
-    x = _np.asarray(input._data if isinstance(input, _Tensor) else input, _np.float64)
-    y = _np.asarray(other._data if isinstance(other, _Tensor) else other, _np.float64)
-    with _np.errstate(all="ignore"):
-        r = _np.where((x == 0) & ~_np.isnan(y), 0.0, x * _np.log1p(y))
-    return _finish_out(_wrap(_np.asarray(r).astype(dt._np)), out)
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    from .ops.reduction import logsumexp as _logsumexp
+
+    return _logsumexp(input, dim, keepdim, out=out)
+
+
+def softmax(input, dim, *, dtype=None):
+    from .ops.activation import softmax as _softmax
+
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    from .ops.activation import log_softmax as _log_softmax
+
+    return _log_softmax(input, dim, dtype=dtype)

@@ -225,6 +225,17 @@ def _region(t, geometry):
     return view_of(t, np.lib.stride_tricks.as_strided(flat, shape, tuple(s * t._data.itemsize for s in strides)))
 
 
+class NotImplemented(Node):  # noqa: A001 - PyTorch's name for a node whose derivative is missing
+    """Recorded where PyTorch has no derivative formula (e.g. a backward's own backward): running it raises
+    PyTorch's error instead of silently giving a wrong higher-order gradient. `op` names the ATen function."""
+
+    def __init__(self, op):
+        self.op = op
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for {self.op} is not implemented")
+
+
 class CopySlices(Node):
     """History of a base tensor after an in-place op wrote into one of its views: the view's region takes
     the in-place op's gradient, the rest passes through."""

@@ -181,10 +181,10 @@ class RreluWithNoiseBackward0(Node):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     x = _array(input, "rrelu")
     if training:
-        # a slope drawn per negative element from U(lower, upper) with the default generator
-        noise_t = wrap(np.empty(x.shape, x.dtype if x.dtype not in _HALF else _F32))
-        noise_t.uniform_(lower, upper)
-        noise = np.where(x > 0, noise_t._data.dtype.type(1), noise_t._data)
+        # a slope drawn per non-positive element from U(lower, upper), in PyTorch's stream order
+        from .random import rrelu_noise
+
+        noise = rrelu_noise(x, lower, upper)
     else:
         noise = (lower + upper) / 2
 
@@ -591,7 +591,8 @@ def _softmax_input(input, dim, dtype, name, stacklevel):
     x = input._data
     if x.dtype.kind not in "f" and x.dtype not in _HALF:
         label = _dtype.from_numpy_dtype(x.dtype).scalar_type_name
-        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{label}'")
+        kernel = "lastdim_kernel_impl" if x.ndim == 0 or dim in (-1, x.ndim - 1) else "kernel_impl"
+        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for '{label}'")
     return input, wrap_dim(dim, x.ndim)
 
 

@@ -15,7 +15,7 @@ from .._backend import np
 from .._device import as_device, check_device
 from .._tensor import FillBackward3, Size, _wrap
 from ..autograd.grad_mode import no_grad
-from ._common import Node, Tensor, finish_out, from_numpy_dtype, method, needs_grad, record
+from ._common import Node, Tensor, finish_out, from_numpy_dtype, method, needs_grad, record, sum_to_shape
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -701,19 +701,79 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
 
 
+def _check_parts(real, imag):
+    """complex() and polar() take two floating tensors of one dtype."""
+    if real._data.dtype.kind != "f" or imag._data.dtype.kind != "f":
+        raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{real.dtype.scalar_type_name} and {imag.dtype.scalar_type_name}")
+    if real._data.dtype != imag._data.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype.scalar_type_name} but got scalar type "
+                           f"{imag.dtype.scalar_type_name} for second argument")
+
+
 def complex(real, imag, *, out=None):  # noqa: A001 - PyTorch's name
-    if real._data.dtype != imag._data.dtype or real._data.dtype.kind != "f":
-        raise RuntimeError(f"Expected object of scalar type {real.dtype} but got scalar type {imag.dtype} for "
-                           "second argument" if real._data.dtype != imag._data.dtype else
-                           "Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{real.dtype} and {imag.dtype}")
+    _check_parts(real, imag)
     cdt = np.complex128 if real._data.dtype == np.float64 else np.complex64
-    arr = real._data.astype(cdt) + 1j * imag._data.astype(cdt)
-    return finish_out(_wrap(np.asarray(arr, cdt)), out)
+    arr = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), cdt)
+    arr.real, arr.imag = real._data, imag._data  # no 1j * imag: inf * 1j would make a NaN real part
+    result = _wrap(arr)
+    if needs_grad(real, imag):
+        _check_no_out_grad("complex", out)
+        record(ComplexBackward0(real._data.shape, imag._data.shape), (real, imag), result)
+        return result
+    return finish_out(result, out)
+
+
+class ComplexBackward0(Node):
+    def __init__(self, real_shape, imag_shape):
+        self.real_shape, self.imag_shape = real_shape, imag_shape
+
+    def backward(self, grad):
+        from .pointwise import imag, real
+
+        need_re, need_im = self.needs_input_grad
+        return (sum_to_shape(real(grad), self.real_shape) if need_re else None,
+                sum_to_shape(imag(grad), self.imag_shape) if need_im else None)
 
 
 def polar(abs, angle, *, out=None):  # noqa: A002
-    return complex(abs * angle.cos(), abs * angle.sin(), out=out)
+    _check_parts(abs, angle)
+    if abs._data.dtype.itemsize < 4:
+        raise NotImplementedError(f"\"polar_cpu\" not implemented for '{abs.dtype.scalar_type_name}'")
+    cdt = np.complex128 if abs._data.dtype == np.float64 else np.complex64
+    arr = np.empty(np.broadcast_shapes(abs._data.shape, angle._data.shape), cdt)
+    arr.real = abs._data * np.cos(angle._data)
+    arr.imag = abs._data * np.sin(angle._data)
+    result = _wrap(arr)
+    if needs_grad(abs, angle):
+        _check_no_out_grad("polar", out)
+        node = PolarBackward0(abs._data.shape, angle._data.shape)
+        node.result = node.save(result, is_output=True)
+        record(node, (abs, angle), result)
+        return result
+    return finish_out(result, out)
+
+
+class PolarBackward0(Node):
+    """result = abs * e^(i angle): d/d abs is along sgn(result), d/d angle along i * result."""
+
+    def __init__(self, abs_shape, angle_shape):
+        self.abs_shape, self.angle_shape = abs_shape, angle_shape
+
+    def backward(self, grad):
+        from .pointwise import real
+
+        result = self.result.unpack()
+        need_abs, need_angle = self.needs_input_grad
+        g = grad.conj()
+        return (sum_to_shape(real(g * result.sgn()), self.abs_shape) if need_abs else None,
+                sum_to_shape(real(g * (result * 1j)), self.angle_shape) if need_angle else None)
+
+
+def _check_no_out_grad(name, out):
+    if out is not None:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
 
 
 # -------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .. import _dtype
 from .._backend import np
 from ._common import (
     Node,
+    NotImplemented,
     Tensor,
     broadcast_shapes,
     commit_inplace,
@@ -1080,14 +1081,6 @@ class ScatterBackward1(Node):
 
     def backward(self, grad):
         return scatter(grad, self.dim, self.index, 0)
-
-
-class NotImplemented(Node):  # noqa: A001 - PyTorch's name for a node whose derivative is missing
-    def __init__(self, op):
-        self.op = op
-
-    def backward(self, *grads):
-        raise RuntimeError(f"derivative for {self.op} is not implemented")
 
 
 def _record_scatter(input, dim, index, src, reduce, result):

@@ -37,7 +37,8 @@ from ._common import (
 __all__ = [
     "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addr", "baddbmm",
     "addbmm", "einsum", "tensordot", "kron", "trace", "cross", "chain_matmul", "det", "logdet", "slogdet", "inverse",
-    "cholesky", "pinverse", "matrix_power", "matrix_exp", "qr", "svd", "cholesky_inverse",
+    "cholesky", "pinverse", "matrix_power", "matrix_exp", "qr", "svd", "cholesky_inverse", "lu", "lu_solve",
+    "lu_unpack", "cholesky_solve",
 ]
 
 _HALF_TYPES = (np.dtype(np.float16), _BF16)
@@ -2031,15 +2032,57 @@ def _complex_dtype(dt):
     return np.dtype(np.complex64) if dt in (np.float32, np.complex64) else np.dtype(np.complex128)
 
 
+class LinalgEigBackward0(Node):
+    """A = V diag(L) V^-1 with unit-norm eigenvectors: the gradient is V^-H (diag(gL) + the part of V^H gV
+    tangent to the normalisation, divided by conj(l_j - l_i)) V^H; its real part for a real A."""
+
+    def __init__(self, L, V, real_input):
+        self.L, self.V = self.save(L, is_output=True), self.save(V, is_output=True)
+        self.real_input = real_input
+
+    def backward(self, gL, gV):
+        from .creation import ones_like
+        from .pointwise import imag, real
+
+        L, V = self.L.unpack(), self.V.unpack()
+        Vh = _mH(V)
+        if gV is None:
+            gA = gL.diag_embed()
+        else:
+            VhgV = matmul(Vh, gV)
+            diag = VhgV.diagonal(0, -2, -1)
+            if not np.allclose(imag(diag)._data, 0, rtol=1e-2, atol=1e-2):
+                raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                                   "multiplication by e^{i phi}. The specified loss function depends on this "
+                                   "quantity, so it is ill-defined.")
+            gA = VhgV - matmul(Vh, V * real(diag).unsqueeze(-2))
+            Lc = L.conj()
+            gA = gA / (Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + ones_like(L).diag_embed())
+            if gL is not None:
+                gA = gA - gA.diagonal(0, -2, -1).diag_embed() + gL.diag_embed()
+        gA = linalg_solve(Vh, matmul(gA, Vh))
+        return real(gA) if self.real_input else gA
+
+
 def linalg_eig(A, *, out=None):
     a = _square_float("linalg.eig", A)
     w, v = np.linalg.eig(a)
     ct = _complex_dtype(a.dtype)
-    return _Eig(wrap(w.astype(ct, copy=False)), wrap(v.astype(ct, copy=False)))
+    result = _Eig(wrap(w.astype(ct, copy=False)), wrap(v.astype(ct, copy=False)))
+    if needs_grad(A):
+        _check_no_out_grad("linalg_eig", out, A)
+        record(LinalgEigBackward0(result[0], result[1], a.dtype.kind != "c"), (A,), list(result))
+        return result
+    if out is not None:
+        return _Eig(*(finish_out(r, o) for r, o in zip(result, out)))
+    return result
 
 
 def linalg_eigvals(A, *, out=None):
     a = _square_float("linalg.eigvals", A)
+    if needs_grad(A):  # the gradient needs the eigenvectors (PyTorch computes them too)
+        _check_no_out_grad("linalg_eigvals", out, A)
+        return linalg_eig(A)[0]
     return finish_out(wrap(np.linalg.eigvals(a).astype(_complex_dtype(a.dtype), copy=False)), out)
 
 
@@ -2585,7 +2628,61 @@ def linalg_householder_product(A, tau, *, out=None):
         v[..., i] = 1
         w = np.einsum("...i,...ij->...j", np.conj(v), q)
         q -= t[..., i, None, None] * v[..., :, None] * w[..., None, :]
-    return finish_out(wrap(q), out)
+    result = wrap(q)
+    if needs_grad(A, tau):
+        _check_no_out_grad("linalg_householder_product", out, A, tau)
+        record(LinalgHouseholderProductBackward0(A, tau), (A, tau), result)
+        return result
+    return finish_out(result, out)
+
+
+class LinalgHouseholderProductBackward0(Node):
+    """Q = H_0 ... H_{k-1} E with H_i = I - tau_i v_i v_i^H: the reflections are replayed with recordable ops
+    to get each one's input, then undone one at a time from H_0 (reverse-mode through the product), so the
+    gradient is itself differentiable."""
+
+    def __init__(self, A, tau):
+        self.A, self.tau = self.save(A), self.save(tau)
+
+    def backward(self, grad):
+        from .creation import eye
+        from .shape import cat, stack
+
+        A, tau = self.A.unpack(), self.tau.unpack()
+        m, n = A.shape[-2:]
+        k = tau.shape[-1]
+        V = A.narrow(-1, 0, k).tril(-1) + eye(m, k, dtype=A.dtype)  # v_i: ones on the diagonal, A below it
+        vs = [V.narrow(-1, i, 1) for i in range(k)]
+        taus = [tau.narrow(-1, i, 1).unsqueeze(-1) for i in range(k)]
+        inputs = [None] * (k + 1)  # inputs[i]: what H_i is applied to
+        Q = eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
+        inputs[k] = Q
+        for i in range(k - 1, 0, -1):
+            Q = Q - taus[i] * matmul(vs[i], matmul(_mH(vs[i]), Q))
+            inputs[i] = Q
+        G = grad
+        g_vs, g_taus = [], []
+        for i in range(k):
+            v, Qin = vs[i], inputs[i + 1]
+            w = matmul(_mH(v), Qin)
+            P = matmul(v, w)
+            g_taus.append(-(_conj(P) * G).sum((-2, -1)))
+            gP = -_conj(taus[i]) * G
+            g_w = matmul(_mH(v), gP)
+            g_vs.append(matmul(gP, _mH(w)) + matmul(Qin, _mH(g_w)))
+            G = G + matmul(v, g_w)
+        need_A, need_tau = self.needs_input_grad
+        gA = gtau = None
+        if need_A:
+            gA = cat(g_vs, -1).tril(-1)
+            if n > k:
+                from .creation import zeros
+
+                gA = cat([gA, zeros(*A.shape[:-1], n - k, dtype=gA.dtype)], -1)
+            gA = sum_to_shape(gA, A.shape)
+        if need_tau:
+            gtau = sum_to_shape(stack(g_taus, -1), tau.shape)
+        return gA, gtau
 
 
 def linalg_tensorinv(A, ind=2, *, out=None):
@@ -2609,3 +2706,353 @@ def linalg_tensorsolve(A, B, dims=None, *, out=None):
     sol_shape = a.shape[b.ndim:]
     x = linalg_solve(wrap(np.ascontiguousarray(a).reshape(rows, -1)), wrap(b.reshape(rows)))._data
     return finish_out(wrap(x.reshape(sol_shape)), out)
+
+
+# -------------------------------------------------------------------------------------------------------
+# LU: NumPy has no LU, so partial pivoting is written here, a Python loop over the k = min(m, n) columns with
+# each step vectorised over the batch and the trailing block (LAPACK's getf2 order: pivot on the first largest
+# |a| -- |re| + |im| for complex, as izamax -- swap whole rows, scale the column, rank-1 update).
+
+_LuFactor = _return_type("linalg_lu_factor", ("LU", "pivots"))
+_LuFactorEx = _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+_Lu = _return_type("linalg_lu", ("P", "L", "U"))
+_LuUnpack = _return_type("lu_unpack", ("P", "L", "U"))
+
+
+_LU_BLOCK = 32
+
+
+def _lu_arrays(a):
+    """(LU packed, 1-based int32 pivots, int32 info) of a (..., m, n) float or complex array.
+
+    Blocked right-looking LU (LAPACK's getrf): each panel of _LU_BLOCK columns is factored column by column,
+    its row swaps applied to whole rows; then the panel's rows right of it are solved against its unit lower
+    triangle and the trailing block takes one matrix product, so the O(n^3) work runs in BLAS."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    lu = np.array(a.reshape((-1, m, n)), copy=True)
+    count = lu.shape[0]
+    pivots = np.empty((count, k), np.int32)
+    info = np.zeros(count, np.int32)
+    rows = np.arange(count)
+    for start in range(0, k, _LU_BLOCK):
+        end = min(start + _LU_BLOCK, k)
+        for j in range(start, end):
+            column = lu[:, j:, j]
+            size = np.abs(column.real) + np.abs(column.imag) if lu.dtype.kind == "c" else np.abs(column)
+            p = np.argmax(size, axis=1) + j
+            pivots[:, j] = p + 1
+            swap = p != j
+            if swap.any():
+                b, pb = rows[swap], p[swap]
+                top = lu[b, j, :].copy()
+                lu[b, j, :] = lu[b, pb, :]
+                lu[b, pb, :] = top
+            pivot = lu[:, j, j]
+            zero = pivot == 0
+            info[(info == 0) & zero] = j + 1
+            if j + 1 < m:
+                lu[:, j + 1:, j] /= np.where(zero, 1, pivot)[:, None]  # a zero pivot has a zero column below it
+                lu[:, j + 1:, j + 1:end] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:end]  # within the panel
+        if end < n:
+            # the panel's rows to its right, once all its swaps are done: U12 = L11^-1 A12 by forward substitution
+            for j in range(start, end - 1):
+                lu[:, j + 1:end, end:] -= lu[:, j + 1:end, j, None] * lu[:, j, None, end:]
+            if end < m:
+                # contiguous operands: NumPy's matmul leaves BLAS for strided views
+                lu[:, end:, end:] -= np.ascontiguousarray(lu[:, end:, start:end]) @ np.ascontiguousarray(
+                    lu[:, start:end, end:])
+    batch = a.shape[:-2]
+    return lu.reshape(a.shape), pivots.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _permutation(pivots, m, dtype):
+    """P with A = P L U, from LAPACK's 1-based row swaps."""
+    batch, k = pivots.shape[:-1], pivots.shape[-1]
+    piv = pivots.reshape(-1, k).astype(np.int64) - 1
+    perm = np.broadcast_to(np.arange(m), (piv.shape[0], m)).copy()
+    rows = np.arange(piv.shape[0])
+    for j in range(k):
+        target = piv[:, j]
+        here = perm[:, j].copy()
+        perm[:, j] = perm[rows, target]
+        perm[rows, target] = here
+    p = np.zeros((piv.shape[0], m, m), dtype)
+    p[rows[:, None], perm, np.arange(m)[None, :]] = 1  # row perm[i] of A is row i of P^T A
+    return p.reshape(batch + (m, m))
+
+
+def _unpack_arrays(lu):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = np.tril(lu[..., :, :k], -1)
+    low[..., np.arange(k), np.arange(k)] = 1
+    return low, np.triu(lu[..., :k, :])
+
+
+def _unpack_tensors(LU):
+    """L and U from the packed factors with recordable ops (backward formulas that must be differentiable)."""
+    from .creation import eye
+
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    low = LU.narrow(-1, 0, k).tril(-1) + eye(m, k, dtype=LU.dtype)
+    return low, LU.narrow(-2, 0, k).triu()
+
+
+def _lu_input(fn, A, pivot):
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} instead")
+    if a.dtype.kind in "biu" or a.dtype in _HALF_TYPES:
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_label(a.dtype)}'")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    return a
+
+
+def _lu_grad(gL, gU, P, L, U):
+    """Gradient of A = P L U from those of L and U: pulled back through L^-H (.) U^-H; a wide A's extra columns
+    of U and a tall A's extra rows of L pass through one triangular solve each."""
+    from .creation import zeros_like
+    from .shape import cat
+
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    gL = zeros_like(L) if gL is None else gL
+    gU = zeros_like(U) if gU is None else gU
+    if m <= n:
+        U1, gU1 = U.narrow(-1, 0, k), gU.narrow(-1, 0, k)
+        inner = matmul(_mH(L), gL)
+        if m < n:
+            U2, gU2 = U.narrow(-1, k, n - k), gU.narrow(-1, k, n - k)
+            inner = inner - matmul(gU2, _mH(U2))
+        gR = inner.tril(-1) + matmul(gU1, _mH(U1)).triu()
+        gA = linalg_solve_triangular(_mH(L), gR, upper=True, unitriangular=True)
+        gA = linalg_solve_triangular(_mH(U1), gA, upper=False, left=False)
+        if m < n:
+            gA = cat([gA, linalg_solve_triangular(_mH(L), gU2, upper=True, unitriangular=True)], -1)
+        return matmul(P, gA)
+    L1, gL1 = L.narrow(-2, 0, k), gL.narrow(-2, 0, k)
+    L2, gL2 = L.narrow(-2, k, m - k), gL.narrow(-2, k, m - k)
+    gR = matmul(_mH(L1), gL1).tril(-1) + (matmul(gU, _mH(U)) - matmul(_mH(L2), gL2)).triu()
+    gA = linalg_solve_triangular(_mH(L1), gR, upper=True, unitriangular=True)
+    gA = linalg_solve_triangular(_mH(U), gA, upper=False, left=False)
+    gA2 = linalg_solve_triangular(_mH(U), gL2, upper=False, left=False)
+    return matmul(P, cat([gA, gA2], -2))
+
+
+class LinalgLuBackward0(Node):
+    def __init__(self, P, L, U):
+        self.P, self.L, self.U = P, self.save(L, is_output=True), self.save(U, is_output=True)
+
+    def backward(self, gP, gL, gU):
+        return _lu_grad(gL, gU, self.P, self.L.unpack(), self.U.unpack())
+
+
+def linalg_lu(A, *, pivot=True, out=None):
+    a = _lu_input("linalg.lu", A, pivot)
+    lu, pivots, _ = _lu_arrays(a)
+    low, up = _unpack_arrays(lu)
+    result = _Lu(wrap(_permutation(pivots, a.shape[-2], a.dtype)), wrap(low), wrap(up))
+    if needs_grad(A):
+        _check_no_out_grad("linalg_lu", out, A)
+        record(LinalgLuBackward0(result.P, result.L, result.U), (A,), [None, result.L, result.U])
+        return result
+    if out is not None:
+        return _Lu(*(finish_out(r, o) for r, o in zip(result, out)))
+    return result
+
+
+class LinalgLuFactorExBackward0(Node):
+    def __init__(self, LU, pivots):
+        self.LU, self.pivots = self.save(LU, is_output=True), pivots
+
+    def backward(self, gLU, gpivots=None, ginfo=None):
+        LU = self.LU.unpack()
+        m, n = LU.shape[-2:]
+        k = min(m, n)
+        low, up = _unpack_tensors(LU)
+        P = wrap(_permutation(self.pivots, m, LU._data.dtype))
+        return _lu_grad(gLU.narrow(-1, 0, k).tril(-1), gLU.narrow(-2, 0, k).triu(), P, low, up)
+
+
+def linalg_lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    a = _lu_input("linalg.lu_factor_ex", A, pivot)
+    lu, pivots, info = _lu_arrays(a)
+    if check_errors and info.any():
+        index, element = _first_failure(info)
+        raise LinAlgError(f"torch.linalg.lu_factor_ex: {_batch_prefix(info, index)}U[{element},{element}] is zero "
+                          "and using it on lu_solve would result in a division by zero. If you still want to "
+                          "perform the factorization, consider calling linalg.lu(A, pivot) or "
+                          "linalg.lu_factor_ex(A, pivot)")
+    result = _LuFactorEx(wrap(lu), wrap(pivots), wrap(info))
+    if needs_grad(A):
+        _check_no_out_grad("linalg_lu_factor_ex", out, A)
+        record(LinalgLuFactorExBackward0(result.LU, pivots), (A,), list(result))
+        return result
+    if out is not None:
+        return _LuFactorEx(*(finish_out(r, o) for r, o in zip(result, out)))
+    return result
+
+
+def linalg_lu_factor(A, *, pivot=True, out=None):
+    _lu_input("linalg.lu_factor", A, pivot)
+    LU, pivots, info = linalg_lu_factor_ex(A, pivot=pivot)
+    if info._data.any():
+        index, element = _first_failure(info._data)
+        raise LinAlgError(f"torch.linalg.lu_factor: {_batch_prefix(info._data, index)}U[{element},{element}] is "
+                          "zero and using it on lu_solve would result in a division by zero. If you still want to "
+                          "perform the factorization, consider calling linalg.lu(A, pivot) or "
+                          "linalg.lu_factor_ex(A, pivot)")
+    if out is not None:
+        _check_no_out_grad("linalg_lu_factor", out, A)
+        return _LuFactor(finish_out(LU, out[0]), finish_out(pivots, out[1]))
+    return _LuFactor(LU, pivots)
+
+
+@method()
+def lu(self, pivot=True, get_infos=False):
+    LU, pivots, info = linalg_lu_factor_ex(self, pivot=pivot)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
+
+
+class LuUnpackBackward0(Node):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def backward(self, gP, gL, gU):
+        from .creation import zeros
+        from .shape import cat
+
+        m, n = self.shape[-2:]
+        k = min(m, n)
+        batch = self.shape[:-2]
+        dtype = (gL if gL is not None else gU).dtype
+        parts = []
+        if gL is not None:
+            low = gL.tril(-1)
+            parts.append(cat([low, zeros(*batch, m, n - k, dtype=dtype)], -1) if n > k else low)
+        if gU is not None:
+            up = gU.triu()
+            parts.append(cat([up, zeros(*batch, m - k, n, dtype=dtype)], -2) if m > k else up)
+        return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    lu = LU_data._data
+    if LU_pivots._data.dtype != np.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
+                           "Note: this function is intended to be used with the output produced by "
+                           "torch.linalg.lu_factor")
+    empty = np.empty(0, lu.dtype)
+    low, up = _unpack_arrays(lu) if unpack_data else (empty, empty)
+    P = wrap(_permutation(LU_pivots._data, lu.shape[-2], lu.dtype) if unpack_pivots else empty)
+    result = _LuUnpack(P, wrap(low), wrap(up))
+    if unpack_data and needs_grad(LU_data):
+        _check_no_out_grad("lu_unpack", out, LU_data)
+        record(LuUnpackBackward0(lu.shape), (LU_data,), [None, result.L, result.U])
+        return result
+    if out is not None:
+        return _LuUnpack(*(finish_out(r, o) for r, o in zip(result, out)))
+    return result
+
+
+def _lu_solve_arrays(lu, pivots, b, left, adjoint):
+    low, up = _unpack_arrays(lu)
+    a = _permutation(pivots, lu.shape[-2], lu.dtype) @ low @ up
+    if adjoint:
+        a = np.conj(np.swapaxes(a, -1, -2))
+    return _solve_arrays("linalg.lu_solve", a, b, left)
+
+
+class LinalgLuSolveBackward0(Node):
+    """X = op(A)^-1 B (or B op(A)^-1) with A = P L U: B's gradient is a solve with the adjoint, A's the outer
+    product with X, carried to the packed factors as lu_factor's backward takes them."""
+
+    def __init__(self, LU, pivots, X, left, adjoint):
+        self.LU, self.pivots = self.save(LU), pivots
+        self.X, self.left, self.adjoint = self.save(X, is_output=True), left, adjoint
+
+    def backward(self, grad):
+        LU, X, pivots = self.LU.unpack(), self.X.unpack(), self.pivots
+        left, adjoint = self.left, self.adjoint
+        gB = linalg_lu_solve(LU, pivots, grad, left=left, adjoint=not adjoint)
+        need_lu, need_b = self.needs_input_grad
+        gLU = None
+        if need_lu:
+            if left:
+                gA = -matmul(X, _mH(gB)) if adjoint else -matmul(gB, _mH(X))
+            else:
+                gA = -matmul(_mH(gB), X) if adjoint else -matmul(_mH(X), gB)
+            low, up = _unpack_tensors(LU)
+            PtgA = matmul(wrap(np.swapaxes(_permutation(pivots._data, LU.shape[-2], LU._data.dtype), -1, -2)), gA)
+            gLU = sum_to_shape(matmul(PtgA, _mH(up)).tril(-1) + matmul(_mH(low), PtgA).triu(), LU.shape)
+        return gLU, sum_to_shape(gB, self.b_shape) if need_b else None
+
+
+def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    lu, b = LU._data, B._data
+    if b.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    _check_matrix("torch.linalg.lu_solve", lu)
+    if lu.dtype != b.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{_label(lu.dtype)} and B of type {_label(b.dtype)} instead")
+    n = lu.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        rows, cols = b.shape[-2:]
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {rows}x{cols})")
+    x = wrap(np.ascontiguousarray(_lu_solve_arrays(lu, pivots._data, b, left, adjoint)))
+    if needs_grad(LU, B):
+        _check_no_out_grad("linalg_lu_solve", out, LU, B)
+        node = LinalgLuSolveBackward0(LU, pivots, x, left, adjoint)
+        node.b_shape = b.shape
+        record(node, (LU, B), x)
+        return x
+    return finish_out(x, out)
+
+
+@method()
+def lu_solve(self, LU_data, LU_pivots, *, out=None):
+    warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solve and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    return linalg_lu_solve(LU_data, LU_pivots, self, out=out)
+
+
+class CholeskySolveBackward0(Node):
+    def __init__(self, factor, X, upper):
+        self.factor, self.X, self.upper = self.save(factor), self.save(X, is_output=True), upper
+
+    def backward(self, grad):
+        factor, X = self.factor.unpack(), self.X.unpack()
+        gB = cholesky_solve(grad, factor, self.upper)
+        need_b, need_factor = self.needs_input_grad
+        g_factor = None
+        if need_factor:
+            common = matmul(gB, _mH(X))
+            common = common + _mH(common)
+            g_factor = sum_to_shape(-matmul(factor, common) if self.upper else -matmul(common, factor),
+                                    factor.shape)
+        return sum_to_shape(gB, self.b_shape) if need_b else None, g_factor
+
+
+@method()
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    b, factor = input._data, input2._data
+    if b.dtype != factor.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_label(b.dtype)} and A of "
+                           f"type {_label(factor.dtype)} instead.")
+    _check_matrix("cholesky_solve", factor)
+    if b.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions instead")
+    a = np.conj(np.swapaxes(factor, -1, -2)) @ factor if upper else factor @ np.conj(np.swapaxes(factor, -1, -2))
+    x = wrap(np.ascontiguousarray(_solve_arrays("cholesky_solve", a, b)))
+    if needs_grad(input, input2):
+        _check_no_out_grad("cholesky_solve", out, input, input2)
+        node = CholeskySolveBackward0(input2, x, upper)
+        node.b_shape = b.shape
+        record(node, (input, input2), x)
+        return x
+    return finish_out(x, out)

@@ -19,19 +19,23 @@ from ._common import (
     DivBackward1,
     MulBackward1,
     Node,
+    NotImplemented,
     SubBackward1,
     Tensor,
+    needs_grad,
     record,
     sum_to_shape,
     with_number,
     wrap,
 )
+from .misc import pdist  # torch.nn.functional.pdist: nn.functional re-exports this module's __all__
 
 __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss",
-    "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+    "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "pdist", "multi_margin_loss",
+    "multilabel_margin_loss", "gumbel_softmax",
 ]
 
 _HALF = (np.dtype(np.float16), _dtype.bfloat16._np)
@@ -698,3 +702,145 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+# -------------------------------------------------------------------------------------------------------
+# multi-class hinge losses: PyTorch's native kernels, so NumPy forwards and their own nodes. The backward is the
+# hinge's piecewise derivative computed in the forward pass, scaled by the incoming gradient (PyTorch's
+# backward kernels are not differentiable again either).
+
+
+class _HingeLossBackward(Node):
+    aten_backward = None  # PyTorch's backward function, which has no derivative formula of its own
+
+    def __init__(self, derivative, reduction):
+        self.derivative, self.reduction = derivative, reduction  # d loss_n / d input, shaped like the input
+
+    def backward(self, grad):
+        g = grad._data
+        if self.reduction == "none" and g.ndim:
+            g = g[..., None]
+        result = wrap((g * self.derivative).astype(self.derivative.dtype))
+        if _grad_state.enabled:  # create_graph: differentiating this again raises, as in PyTorch
+            record(NotImplemented(self.aten_backward), (), result)
+            result.grad_fn.next_functions = self.next_functions  # PyTorch's node points at the input
+        return result
+
+
+class MultiMarginLossBackward0(_HingeLossBackward):
+    aten_backward = "aten::multi_margin_loss_backward"
+
+
+class MultilabelMarginLossBackward0(_HingeLossBackward):
+    aten_backward = "aten::multilabel_margin_loss_backward"
+
+
+def _hinge_input(kernel, input, target):
+    x = input._data
+    if x.dtype.kind != "f" and x.dtype not in _HALF:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{_dtype.from_numpy_dtype(x.dtype).scalar_type_name}'")
+    if target._data.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_type_name}")
+    return _compute(x)
+
+
+def _hinge_result(loss, derivative, reduction, input, node_cls):
+    """loss: per-sample (N,) array (or 0-d for a 1-D input); derivative: d loss_n / d input."""
+    n = loss.size if loss.ndim else 1
+    if reduction == "mean":
+        loss = np.asarray(loss.sum() / n if n else 0.0, loss.dtype)
+        derivative = derivative / max(n, 1)
+    elif reduction == "sum":
+        loss = np.asarray(loss.sum(), loss.dtype)
+    result = wrap(np.asarray(loss).astype(input._data.dtype))
+    if needs_grad(input):
+        record(node_cls(derivative.astype(input._data.dtype), reduction), (input,), result)
+    return result
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    _check_tensors("multi_margin_loss", input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    _no_grad_arg("multi_margin_loss", "weight", weight)
+    x = _hinge_input("multi_margin_loss_cpu_kernel", input, target)
+    shape = x.shape
+    if not (x.ndim == 1 and x.size) and not (x.ndim == 2 and shape[1]):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(shape)}")
+    x2 = x.reshape(-1, shape[-1])
+    n, c = x2.shape
+    t = target._data.reshape(-1)
+    if t.size != n or (x.ndim == 2 and target._data.ndim != 1):
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(target._data.shape)}. "
+                           f"Input has shape {list(shape)}.")
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError("target out of range")
+    if weight is not None and weight._data.size != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight._data.shape)}")
+    rows = np.arange(n)
+    z = x2.dtype.type(margin) - x2[rows, t][:, None] + x2
+    hinge = np.maximum(z, 0)
+    hinge[rows, t] = 0
+    w = np.ones(n, x2.dtype) if weight is None else weight._data.astype(x2.dtype)[t]
+    scale = (w / x2.dtype.type(c))[:, None]
+    loss = ((hinge if p == 1 else hinge * hinge) * scale).sum(1)
+    d = ((z > 0) if p == 1 else 2 * hinge) * scale
+    d[rows, t] = 0
+    d[rows, t] = -d.sum(1)
+    if x.ndim == 1:
+        loss, d = loss.reshape(()), d.reshape(shape)
+    return _hinge_result(loss, d, reduction, input, MultiMarginLossBackward0)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _check_tensors("multilabel_margin_loss", input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    x = _hinge_input("multilabel_margin_loss_forward_out_frame", input, target)
+    shape = x.shape
+    if not (x.ndim == 1 and x.size) and not (x.ndim == 2 and shape[1]) and x.ndim != 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(shape)}")
+    if target._data.shape != shape:
+        raise RuntimeError(f"inconsistent target size: {list(target._data.shape)} for input of size: {list(shape)}")
+    x2 = x.reshape(-1, shape[-1] if x.ndim else 1)
+    t = target._data.reshape(x2.shape)
+    n, c = x2.shape
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise RuntimeError("argument #2 'target' is out of range")
+    # each row's targets are the labels before its first -1; a repeated label counts once per repetition
+    valid = np.cumprod(t != -1, axis=1).astype(bool)
+    counts = np.zeros((n, c), x2.dtype)
+    rows = np.broadcast_to(np.arange(n)[:, None], t.shape)
+    np.add.at(counts, (rows[valid], t[valid]), 1)
+    others = (counts == 0).astype(x2.dtype)
+    # z[n, j, i] = 1 - x[n, j] + x[n, i] for target class j and non-target class i
+    z = 1 - x2[:, :, None] + x2[:, None, :]
+    active = (z > 0) * counts[:, :, None] * others[:, None, :] / x2.dtype.type(c)
+    loss = (np.maximum(z, 0) * active).sum((1, 2))
+    d = active.sum(1) - active.sum(2)
+    if x.ndim <= 1:
+        loss, d = loss.reshape(()), d.reshape(shape)
+    return _hinge_result(loss, d, reduction, input, MultilabelMarginLossBackward0)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    from .activation import softmax
+    from .creation import empty_like, zeros_like
+
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()  # ~Gumbel(0, 1), drawn as PyTorch draws them
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    # straight-through: the one-hot forward, the soft sample's gradient
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -20,6 +20,7 @@ from .._dtype import result_dtype, scalar_dtype
 from ..autograd.grad_mode import state as _grad_state
 from ._common import (
     Node,
+    NotImplemented,
     Tensor,
     broadcast_error,
     broadcast_shapes,
@@ -200,19 +201,8 @@ def _where(condition, a, b):
     return where(condition, a, b)
 
 
-class _NotImplementedBackward(Node):
-    def __init__(self, op):
-        self.op = op
-
-    def backward(self, grad):
-        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-
-_NotImplementedBackward.__name__ = _NotImplementedBackward.__qualname__ = "NotImplemented"
-
-
 def _not_implemented_node(op):
-    return _NotImplementedBackward(op)
+    return NotImplemented("aten::" + op)
 
 
 class _Unary(Node):

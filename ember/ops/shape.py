@@ -24,7 +24,7 @@ __all__ = [
     "tensor_split", "hsplit", "vsplit", "dsplit", "diagonal",
     "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
     "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat_interleave", "meshgrid", "broadcast_tensors",
-    "broadcast_shapes",
+    "broadcast_shapes", "ravel", "rot90",
 ]
 
 _as_strided = np.lib.stride_tricks.as_strided
@@ -1580,3 +1580,43 @@ def meshgrid(*tensors, indexing=None):
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+@method()
+def ravel(input):
+    return contiguous(input).view(-1)
+
+
+class Rot90Backward0(Node):
+    def __init__(self, k, dims):
+        self.k, self.dims = k, dims
+
+    def backward(self, grad):
+        return rot90(grad, -self.k, self.dims)
+
+
+@method()
+def rot90(input, k=1, dims=(0, 1)):
+    arr = input._data
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if arr.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {arr.ndim}")
+    d0, d1 = wrap_dim(dims[0], arr.ndim), wrap_dim(dims[1], arr.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    k %= 4
+    # PyTorch flips into a new contiguous tensor, then transposes it in place: k = 1 and 3 come out transposed
+    if k == 1:
+        out = np.swapaxes(np.flip(arr, d1).copy(), d0, d1)
+    elif k == 2:
+        out = np.flip(arr, (d0, d1)).copy()
+    elif k == 3:
+        out = np.swapaxes(np.flip(arr, d0).copy(), d0, d1)
+    else:
+        out = arr.copy()
+    result = wrap(out)
+    if input.requires_grad and _grad.enabled:
+        record(Rot90Backward0(k, (d0, d1)), (input,), result)
+    return result

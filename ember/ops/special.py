@@ -27,6 +27,7 @@ from ._common import (
     needs_grad,
     promote_operands,
     record,
+    sum_to_shape,
     with_number,
     wrap,
 )
@@ -776,8 +777,8 @@ class SpecialXlog1PyBackward0(Node):
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
         needs = iter(self.needs_input_grad)  # one edge per tensor operand
         need_x, need_y = x_is_tensor and next(needs), y_is_tensor and next(needs)
-        gx = grad * (y.log1p() if y_is_tensor else math.log1p(y)) if need_x else None
-        gy = grad * x / (y + 1) if need_y else None
+        gx = sum_to_shape(grad * (y.log1p() if y_is_tensor else math.log1p(y)), x.shape) if need_x else None
+        gy = sum_to_shape(grad * x / (y + 1), y.shape) if need_y else None
         grads = tuple(g for g, is_tensor in ((gx, x_is_tensor), (gy, y_is_tensor)) if is_tensor)
         return grads if len(grads) > 1 else grads[0]
 
