@@ -67,6 +67,7 @@ from . import autograd, linalg, random, special
 # the nn.functional names torch also exposes at its top level.
 _LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization", "cuda", "vision", "distributed", "multiprocessing"}
 _LAZY_FUNCTIONAL = {
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
     "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
     "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss", "cosine_similarity", "dropout", "embedding",

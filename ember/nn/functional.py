@@ -6,6 +6,7 @@ from ..ops.loss import *  # noqa: F403
 from ..ops.nn_misc import *  # noqa: F403
 from ..ops.normalization import *  # noqa: F403
 from ..ops.pooling import *  # noqa: F403
+from ..ops.sampling import *  # noqa: F403
 from .modules.activation_attention import (  # noqa: F401 - torch keeps these in F
     _canonical_mask,
     _none_or_dtype,

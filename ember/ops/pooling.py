@@ -520,7 +520,7 @@ def _adaptive_linear(input, mats, in_shape, out_shape, d, transposed):
 
 def _adaptive_avg(input, output_size, d, name):
     out_size, in_size = _adaptive_output_size(input, output_size, d, name)
-    if input._data.dtype.kind not in "fc":
+    if not (input.is_floating_point() or input.is_complex()):  # (bfloat16's NumPy kind is 'V')
         raise NotImplementedError(f"\"{name}\" not implemented for '{_type_label(input)}'")
     if all(o == 1 for o in out_size):
         return input.mean(tuple(range(-d, 0)), keepdim=True)
