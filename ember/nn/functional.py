@@ -3,6 +3,7 @@
 from ..ops.activation import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.loss import *  # noqa: F403
+from ..ops.misc import pdist  # noqa: F401 - torch.nn.functional.pdist
 from ..ops.nn_misc import *  # noqa: F403
 from ..ops.normalization import *  # noqa: F403
 from ..ops.pooling import *  # noqa: F403

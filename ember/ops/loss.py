@@ -28,13 +28,12 @@ from ._common import (
     with_number,
     wrap,
 )
-from .misc import pdist  # torch.nn.functional.pdist: nn.functional re-exports this module's __all__
 
 __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss",
-    "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "pdist", "multi_margin_loss",
+    "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "multi_margin_loss",
     "multilabel_margin_loss", "gumbel_softmax",
 ]
 
