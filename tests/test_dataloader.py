@@ -76,6 +76,24 @@ def pids_gone(pids, wait=10.0):  # generous: a loaded CI machine is slow to reap
     return True
 
 
+def survivors_state(pids):
+    """What a worker that did not exit is doing, for the failure message."""
+    lines = []
+    for pid in pids:
+        if exited(pid):
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+            with open(f"/proc/{pid}/wchan") as f:
+                wchan = f.read()
+            lines.append(f"pid {pid}: state {status.get('State')}, ppid {status.get('PPid')}, threads "
+                         f"{status.get('Threads')}, waiting in {wchan}")
+        except OSError as exc:
+            lines.append(f"pid {pid}: {exc}")
+    return "; ".join(lines)
+
+
 def shm_leftovers():
     return [n for n in os.listdir(_worker.SHM_DIR) if n.startswith(f"ember-dl-{os.getpid()}-")]
 
@@ -658,7 +676,7 @@ def test_workers_exit_when_main_process_is_killed():
         proc.kill()
         proc.wait(timeout=timeout)
         # orphans notice and exit; the margin is for a loaded CI machine (2 cores shared by the test workers)
-        assert pids_gone(pids, wait=_worker.WORKER_PARENT_CHECK_INTERVAL + 15)
+        assert pids_gone(pids, wait=_worker.WORKER_PARENT_CHECK_INTERVAL + 15), survivors_state(pids)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)

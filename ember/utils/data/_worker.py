@@ -18,6 +18,8 @@ import random
 import signal
 import sys
 import tempfile
+import threading
+import time
 import traceback
 import weakref
 from dataclasses import dataclass
@@ -371,10 +373,33 @@ def _send(data_queue, idx, data, worker_id):
     data_queue.put(blob)
 
 
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exit_when_orphaned(parent):
+    """Last resort for a worker whose main process died while the worker's own loop is blocked (a stuck pipe,
+    a dataset call that never returns): the loop's parent check normally ends it within a second; if it has
+    not a few seconds after the parent is gone, the process exits here."""
+    while os.getppid() == parent:
+        time.sleep(WORKER_PARENT_CHECK_INTERVAL)
+    time.sleep(5 * WORKER_PARENT_CHECK_INTERVAL)
+    os._exit(1)
+
+
 def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn, drop_last,
-                 base_seed, init_fn, worker_id, num_workers, persistent_workers, shm_token):
+                 base_seed, init_fn, worker_id, num_workers, persistent_workers, shm_token, main_pid):
     global _worker_info, _block_prefix
-    parent = os.getppid()
+    parent = os.getppid()  # the main process, or a forkserver that exits with it
+    if parent != main_pid and not _process_alive(main_pid):
+        return  # the main process died before this worker got to run: the orphan check below would never fire
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="ember-orphan-watchdog").start()
     try:
         # Ctrl-C reaches the whole process group: the main process handles it and shuts the workers down
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -334,7 +334,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     args=(self._dataset_kind, self._dataset, index_queue, self._worker_result_queue,
                           self._workers_done_event, self._auto_collation, self._collate_fn, self._drop_last,
                           self._base_seed, self._worker_init_fn, i, self._num_workers, self._persistent_workers,
-                          self._shm_token))
+                          self._shm_token, os.getpid()))
                 w.daemon = True
                 w.start()
                 self._index_queues.append(index_queue)
