@@ -1,7 +1,7 @@
 """Whole autograd graphs compared with torch's, node for node: every node's name, its next_functions (which
 node, which input_nr, None where no gradient flows) and which nodes are shared. Covers the ops whose torch
-graph is a decomposition (einsum, GRU/RNN layers, N-d nll_loss) or a fused node with a particular edge order
-(LSTM)."""
+graph is a decomposition (einsum, GRU/RNN layers, recurrent layers on packed sequences, padding and packing,
+N-d nll_loss) or a fused node with a particular edge order (LSTM)."""
 
 import numpy as np
 import pytest
@@ -131,6 +131,90 @@ def test_recurrent_layer_gradients(kind):
         outs = _recurrent(kind, num_layers=2, bidirectional=True)(m, x, (h0, h0 * 0.5) if kind == "LSTM" else h0)
         return outs[0] * 2 + outs[1].sum()
     compare_grad(run, f64(5, 2, 3), f64(4, 2, 4, seed=3), check_graph=False)
+
+
+def _packed_run(kind, lengths, enforce_sorted=True, with_state=False, **options):
+    """fn(m, x[, h0, c0]) for assert_same_graphs: the module on pack_padded_sequence(x); returns the packed
+    output's data and the final states."""
+    def run(m, x, *state):
+        m.manual_seed(0)
+        module = getattr(m.nn, kind)(3, 4, **options).to(x.dtype)
+        packed = m.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted)
+        if with_state:
+            out, h = module(packed, tuple(state) if kind == "LSTM" else state[0])
+        else:
+            out, h = module(packed)
+        return (out.data,) + (h if isinstance(h, tuple) else (h,))
+    return run
+
+
+PACKED = [(kind, options) for kind in ("RNN", "GRU", "LSTM")
+          for options in ({}, {"num_layers": 2, "bidirectional": True})] + \
+    [("LSTM", {"proj_size": 2, "bidirectional": True}), ("RNN", {"nonlinearity": "relu", "bias": False})]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind,options", PACKED, ids=[f"{k}-{o}" for k, o in PACKED])
+def test_packed_recurrent_layer_graph(kind, options, dtype):
+    # torch runs packed data step by step (PackedLayer / ReversedPackedLayer), float32 LSTMs included
+    x = f64(4, 3, 3).astype(dtype)
+    assert_same_graphs(_packed_run(kind, [4, 2, 1], **options), x)
+    assert_same_graphs(_packed_run(kind, [2, 4, 1], enforce_sorted=False, **options), x)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_packed_recurrent_layer_graph_with_state(kind):
+    directions = 2
+    x, h0, c0 = f64(3, 4, 3), f64(2 * directions, 4, 4, seed=1), f64(2 * directions, 4, 4, seed=2)
+    run = _packed_run(kind, [1, 3, 3, 2], enforce_sorted=False, with_state=True, num_layers=2, bidirectional=True)
+    assert_same_graphs(run, x, *([h0, c0] if kind == "LSTM" else [h0]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_packed_lstm_of_equal_lengths_graph(dtype):
+    # float32: torch's oneDNN path takes packed data whose sequences are all as long, viewed as (T, B, I)
+    assert_same_graphs(_packed_run("LSTM", [3, 3], num_layers=2, bidirectional=True), f64(3, 2, 3).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_packed_recurrent_layer_values_and_gradients(kind, dtype):
+    x, h0 = f64(4, 3, 3).astype(dtype), f64(4, 3, 4, seed=3).astype(dtype)
+    results = []
+    for m in (torch, ember):
+        m.manual_seed(0)
+        module = getattr(m.nn, kind)(3, 4, num_layers=2, bidirectional=True).to(getattr(m, dtype))
+        inputs = [tensor_of(m, a, requires_grad=True) for a in (x, h0)]
+        packed = m.nn.utils.rnn.pack_padded_sequence(inputs[0], [3, 4, 2], enforce_sorted=False)
+        out, h = module(packed, (inputs[1], inputs[1] * 0.5) if kind == "LSTM" else inputs[1])
+        outs = (out.data,) + (h if isinstance(h, tuple) else (h,))
+        sum(((o * (i + 1)) ** 2).sum() for i, o in enumerate(outs)).backward()
+        results.append([o.detach().numpy() for o in outs] + [t.grad.numpy() for t in inputs] +
+                       [p.grad.numpy() for p in module.parameters()])
+    tol = 1e-12 if dtype == "float64" else 2e-5
+    assert len(results[1]) == len(results[0])
+    for got, want in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("padding_side", ["right", "left"])
+def test_pad_sequence_and_pad_packed_sequence_graphs(batch_first, padding_side):
+    # torch copies each sequence (pad_sequence) or each run of equal batch sizes (pad_packed_sequence) into a
+    # tensor of the padding value: chains of CopySlices
+    def pad(m, *seqs):
+        return m.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first, padding_side=padding_side,
+                                           padding_value=-1.0)
+
+    def repad(m, *seqs):
+        packed = m.nn.utils.rnn.pack_sequence(seqs, enforce_sorted=False)
+        return m.nn.utils.rnn.pad_packed_sequence(packed, batch_first=batch_first, total_length=6,
+                                                  padding_value=3.0)[0]
+
+    seqs = [f64(n, 2, seed=i) for i, n in enumerate([2, 4, 1, 4])]
+    for fn in (pad, repad):
+        assert_same_graphs(fn, *seqs)
+        compare_grad(fn, *seqs)
 
 
 def test_gru_double_backward_matches_torch():

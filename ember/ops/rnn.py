@@ -12,6 +12,11 @@ Sequences are handled in the packed layout throughout: the data of all steps lie
 step has B rows. Rows of the hidden state that a step does not cover keep their value, which gives each sequence
 its own final state (forward direction) or its own start from h0 (reverse direction) without masks.
 
+When a graph is recorded, `rnn` records torch's own: the fused node only where torch has one (float32 LSTMs
+without projections on padded input, or on packed input whose sequences are all as long), otherwise ATen's
+per-step graph of cells (`_layer_by_steps` for padded input, `_packed_layer_by_steps` for packed data). Without
+a graph the fused kernels serve every case.
+
 Under create_graph the backward node recomputes the layer with ordinary ember ops and differentiates that
 (`_layer_composite`), so higher-order gradients work too.
 """
@@ -20,7 +25,7 @@ from .. import _dtype
 from .._backend import np
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as _grad_state
-from ._common import Node, record, wrap
+from ._common import Node, needs_grad, record, wrap
 
 __all__ = []
 
@@ -408,6 +413,32 @@ def rnn_layer(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=Fa
 
 
 # -------------------------------------------------------------------------------------------------------
+# packing (torch's _pack_padded_sequence: one node, whose backward scatters the rows back into zeros)
+
+
+class PackPaddedSequenceBackward0(Node):
+    def __init__(self, shape, key):
+        self.shape, self.key = shape, key
+
+    def backward(self, grad):
+        from .indexing import _index_put_key, _zeros
+
+        return _index_put_key(_zeros(self.shape, grad._data.dtype), self.key, grad, False)
+
+
+def pack_padded(input, batch_sizes, batch_first):
+    """The rows of a padded (T, B, *) (or (B, T, *)) batch in the packed layout, step after step, step t being
+    the first `batch_sizes[t]` sequences (a NumPy int64 array)."""
+    time_idx = np.repeat(np.arange(batch_sizes.size), batch_sizes)
+    batch_idx = np.concatenate([np.arange(bs) for bs in batch_sizes])
+    key = (batch_idx, time_idx) if batch_first else (time_idx, batch_idx)
+    data = wrap(np.ascontiguousarray(input._data[key]))
+    if needs_grad(input):
+        record(PackPaddedSequenceBackward0(input._data.shape, key), (input,), data)
+    return data
+
+
+# -------------------------------------------------------------------------------------------------------
 # the same layer from ember ops (differentiable to any order); also the cells' math
 
 
@@ -482,7 +513,6 @@ def _layer_by_steps(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     input projection for all steps at once, unbound along time, one cell of ember ops per step, the outputs
     stacked. Its graph is torch's, node for node: torch has a fused layer node only for float32 LSTMs
     without projections (oneDNN's), which rnn_layer reproduces."""
-    from .activation import relu, sigmoid, tanh
     from .nn_misc import linear
     from .shape import stack
 
@@ -490,26 +520,81 @@ def _layer_by_steps(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     h, c = h0, c0
     outs = []
     for x in (reversed(inputs) if reverse else inputs):
-        gh = linear(h, w_hh, b_hh)
-        if mode == "LSTM":
-            i, f, g, o = (gh + x).unsafe_chunk(4, 1)
-            c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-            h = sigmoid(o) * tanh(c)
-            if w_hr is not None:
-                h = h.matmul(w_hr.t())
-        elif mode == "GRU":
-            i_r, i_z, i_n = x.unsafe_chunk(3, 1)
-            h_r, h_z, h_n = gh.unsafe_chunk(3, 1)
-            r = sigmoid(h_r + i_r)
-            z = sigmoid(h_z + i_z)
-            n = tanh(i_n + h_n * r)
-            h = (h - n) * z + n
-        else:
-            h = tanh(gh + x) if mode == "RNN_TANH" else relu(gh + x)
+        h, c = _cell_step(mode, x, h, c, w_hh, b_hh, w_hr)
         outs.append(h)
     if reverse:
         outs.reverse()
     return stack(outs, 0), h, c
+
+
+def _cell_step(mode, x, h, c, w_hh, b_hh, w_hr):
+    """One step of ATen's generic cells (LSTMCell / GRUCell / SimpleCell) on a precomputed input projection `x`:
+    the ops, and their order, of torch's per-step graph."""
+    from .activation import relu, sigmoid, tanh
+    from .nn_misc import linear
+
+    gh = linear(h, w_hh, b_hh)
+    if mode == "LSTM":
+        i, f, g, o = (gh + x).unsafe_chunk(4, 1)
+        c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+        h = sigmoid(o) * tanh(c)
+        if w_hr is not None:
+            h = h.matmul(w_hr.t())
+        return h, c
+    if mode == "GRU":
+        i_r, i_z, i_n = x.unsafe_chunk(3, 1)
+        h_r, h_z, h_n = gh.unsafe_chunk(3, 1)
+        r = sigmoid(h_r + i_r)
+        z = sigmoid(h_z + i_z)
+        n = tanh(i_n + h_n * r)
+        return (h - n) * z + n, None
+    return (tanh(gh + x) if mode == "RNN_TANH" else relu(gh + x)), None
+
+
+def _packed_layer_by_steps(mode, data, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, batch_sizes):
+    """One layer over packed data as ATen's PackedLayer / ReversedPackedLayer build it: the input projection of
+    all rows at once, narrowed per step; the state narrowed as sequences end (forward) or grown by concatenating
+    the next rows of h0 as they start (reverse); the step outputs concatenated. Returns (data, h_n, c_n)."""
+    from .nn_misc import linear
+    from .shape import cat
+
+    lstm = mode == "LSTM"
+    projected = linear(data, w_ih, b_ih)
+    offsets, start = [], 0
+    for bs in batch_sizes:
+        offsets.append(start)
+        start += bs
+    outs = []
+    if not reverse:
+        h, c = h0, c0
+        ends_h, ends_c = [], []  # final states of the sequences that end, shortest last
+        last = batch_sizes[0]
+        for offset, bs in zip(offsets, batch_sizes):
+            if bs < last:
+                ends_h.append(h.narrow(0, bs, last - bs))
+                h = h.narrow(0, 0, bs)
+                if lstm:
+                    ends_c.append(c.narrow(0, bs, last - bs))
+                    c = c.narrow(0, 0, bs)
+            last = bs
+            h, c = _cell_step(mode, projected.narrow(0, offset, bs), h, c, w_hh, b_hh, w_hr)
+            outs.append(h)
+        ends_h.append(h)
+        h_n = cat(ends_h[::-1], 0)
+        c_n = cat((ends_c + [c])[::-1], 0) if lstm else None
+        return cat(outs, 0), h_n, c_n
+    last = batch_sizes[-1]
+    h = h0.narrow(0, 0, last)
+    c = c0.narrow(0, 0, last) if lstm else None
+    for offset, bs in zip(reversed(offsets), reversed(batch_sizes)):
+        if bs > last:
+            h = cat([h, h0.narrow(0, last, bs - last)], 0)
+            if lstm:
+                c = cat([c, c0.narrow(0, last, bs - last)], 0)
+        last = bs
+        h, c = _cell_step(mode, projected.narrow(0, offset, bs), h, c, w_hh, b_hh, w_hr)
+        outs.append(h)
+    return cat(outs[::-1], 0), h, c
 
 
 def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidirectional, batch_first,
@@ -524,15 +609,23 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
     lstm = mode == "LSTM"
     h0, c0 = (hx if lstm else (hx, None))
     per_layer = len(weights) // (num_layers * directions)
+    # Where torch records a per-step graph (all but float32 LSTMs without projections), so does ember when it
+    # records one at all; the fused layer serves the rest
+    fused_in_torch = lstm and input.dtype is _dtype.float32 and per_layer in (2, 4)
+    if fused_in_torch and batch_sizes is not None and min(batch_sizes) == max(batch_sizes):
+        # torch's oneDNN path takes packed data whose sequences all have the same length, viewed as (T, B, I)
+        steps, batch = len(batch_sizes), batch_sizes[0]
+        result = rnn(mode, input.view(steps, batch, input.shape[-1]), hx, weights, has_biases, num_layers, dropout,
+                     train, bidirectional, False)
+        return (result[0].view(steps * batch, result[0].shape[-1]),) + tuple(result[1:])
     if batch_first and batch_sizes is None:
         input = input.transpose(0, 1)
     layer_input = input
     h_n, c_n = [], []
-    # Where torch records a per-step graph (all but float32 LSTMs without projections), so does ember when it
-    # records one at all; the fused layer serves the rest
-    fused_in_torch = lstm and input.dtype is _dtype.float32 and len(weights) // (num_layers * directions) in (2, 4)
-    by_steps = not fused_in_torch and batch_sizes is None and _grad_state.enabled and input.shape[0] > 0 and \
+    # Packed input: torch has no fused path at all, every case records ATen's per-step packed layers
+    records = _grad_state.enabled and input.shape[0] > 0 and \
         any(t.requires_grad for t in (input, h0, c0, *weights) if t is not None)
+    by_steps = records and (batch_sizes is not None or not fused_in_torch)
     if by_steps:  # ATen's generic path takes each layer's state by unbind, oneDNN's by select
         h0_layers, c0_layers = h0.unbind(0), (c0.unbind(0) if lstm else None)
     for layer in range(num_layers):
@@ -543,7 +636,11 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
             w_ih, w_hh = w[0], w[1]
             b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
             w_hr = w[-1] if lstm and len(w) in (3, 5) else None
-            if by_steps:
+            if by_steps and batch_sizes is not None:
+                out, hn, cn = _packed_layer_by_steps(mode, layer_input, h0_layers[idx],
+                                                     c0_layers[idx] if lstm else None, w_ih, w_hh, b_ih, b_hh, w_hr,
+                                                     direction == 1, batch_sizes)
+            elif by_steps:
                 out, hn, cn = _layer_by_steps(mode, layer_input, h0_layers[idx], c0_layers[idx] if lstm else None,
                                               w_ih, w_hh, b_ih, b_hh, w_hr, direction == 1)
             else:

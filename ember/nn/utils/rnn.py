@@ -11,6 +11,7 @@ from collections import namedtuple
 from ... import _dtype
 from ..._backend import np
 from ..._tensor import Tensor, _wrap
+from ...ops import rnn as _rnn
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "unpad_sequence", "pack_sequence", "unpack_sequence"]
@@ -145,10 +146,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if lengths_np[0] > steps:  # torch reads out of bounds here; refuse instead
         raise RuntimeError(f"ember: a length ({lengths_np[0]}) is larger than the padded sequence length ({steps})")
     batch_sizes = _batch_sizes(lengths_np, int(lengths_np[0]))
-    time_idx = np.repeat(np.arange(batch_sizes.size), batch_sizes)
-    batch_idx = np.concatenate([np.arange(bs) for bs in batch_sizes])
-    index = (_wrap(batch_idx), _wrap(time_idx)) if batch_first else (_wrap(time_idx), _wrap(batch_idx))
-    data = input[index]
+    data = _rnn.pack_padded(input, batch_sizes, batch_first)
     return PackedSequence(data, _wrap(batch_sizes), sorted_indices, None)
 
 
@@ -163,10 +161,18 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
                              f"got total_length={total_length} and max sequence length being {max_len}")
         max_len = total_length
     batch = int(batch_sizes[0])
-    time_idx = np.repeat(np.arange(batch_sizes.size), batch_sizes)
-    batch_idx = np.concatenate([np.arange(bs) for bs in batch_sizes])
+    # torch's _pad_packed_sequence: each run of steps with the same batch size is one block of the data, viewed
+    # as (steps, batch size, *) and copied into the padded output (its graph: CopySlices of views of slices)
     padded = data.new_full((max_len, batch) + tuple(data.shape[1:]), padding_value)
-    padded = padded.index_put((_wrap(time_idx), _wrap(batch_idx)), data)
+    offset, prev_i, prev_bs = 0, 0, batch
+    for i in range(batch_sizes.size + 1):
+        bs = int(batch_sizes[i]) if i < batch_sizes.size else 0
+        if bs != prev_bs:
+            rows = prev_bs * (i - prev_i)
+            block = data.narrow(0, offset, rows).view((i - prev_i, prev_bs) + tuple(data.shape[1:]))
+            padded.narrow(0, prev_i, i - prev_i).narrow(1, 0, prev_bs).copy_(block)
+            offset, prev_i = offset + rows, i
+        prev_bs = bs
     lengths = (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(1).astype(np.int64)
     if batch_first:
         padded = padded.transpose(0, 1)
@@ -179,8 +185,6 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack sequences of shapes (L_i, *) into (max L, B, *) (or (B, max L, *)), padding each to the longest."""
-    from ...ops.shape import cat, stack
-
     if padding_side not in ("left", "right"):
         raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if isinstance(sequences, Tensor):
@@ -189,14 +193,18 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
     max_len = max(s.shape[0] for s in sequences)
-    padded = []
-    for s in sequences:
-        missing = max_len - s.shape[0]
-        if missing:
-            fill = s.new_full((missing,) + tuple(s.shape[1:]), padding_value)
-            s = cat([s, fill] if padding_side == "right" else [fill, s], 0)
-        padded.append(s)
-    return stack(padded, 0 if batch_first else 1)
+    # torch's C++ pad_sequence: the sequences copied one by one into a tensor of the padding value (in the first
+    # sequence's dtype), which records a chain of CopySlices
+    first = sequences[0]
+    shape = (len(sequences), max_len) if batch_first else (max_len, len(sequences))
+    out = first.new_full(shape + tuple(first.shape[1:]), padding_value)
+    for i, s in enumerate(sequences):
+        start = max_len - s.shape[0] if padding_side == "left" else 0
+        if batch_first:
+            out.select(0, i).narrow(0, start, s.shape[0]).copy_(s)
+        else:
+            out.narrow(0, start, s.shape[0]).select(1, i).copy_(s)
+    return out
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
