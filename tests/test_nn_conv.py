@@ -132,7 +132,7 @@ def test_double_backward_node_and_values(transposed):
         np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("layout", ["shifted", "dense"])
+@pytest.mark.parametrize("layout", ["shifted", "dense", "direct"])
 @pytest.mark.parametrize("fn,xs,ws,kw", [
     ("conv2d", (3, 4, 6, 7), (6, 2, 3, 2), dict(padding=(1, 2), dilation=(2, 1), groups=2)),
     ("conv3d", (3, 2, 4, 5, 4), (3, 2, 2, 3, 2), dict(padding=(0, 1, 1), dilation=(1, 1, 2))),
@@ -143,13 +143,39 @@ def test_double_backward_node_and_values(transposed):
 def test_column_layouts_and_chunks(monkeypatch, layout, fn, xs, ws, kw):
     """Both column layouts, built one image per chunk; the stride-1 transposed convolution done as a plain one
     with the flipped weight (when it has no more input channels than output channels), else by col2im in
-    either layout."""
+    either layout; "direct": the shifted layout's per-offset matmuls without columns, for every channel count
+    and with a chunk of images that does not divide the batch."""
     from ember.ops import conv
     monkeypatch.setattr(conv, "_COLUMN_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE", 100 if layout == "shifted" else 0)
-    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE_COL2IM", 100 if layout == "shifted" else 0)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE", 0 if layout == "dense" else 100)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE_COL2IM", 0 if layout == "dense" else 100)
+    monkeypatch.setattr(conv, "_DIRECT_MIN_CHANNELS", 1 if layout == "direct" else 10 ** 9)
+    monkeypatch.setattr(conv, "_DIRECT_CHUNK_IMAGES", 2)
     compare_grad(lambda m, x, w, b: getattr(F(m), fn)(x, w, b, **kw), sample(xs), sample(ws, seed=1),
                  sample((ws[1] * kw.get("groups", 1) if "transpose" in fn else ws[0],), seed=2), **TOL)
+
+
+@pytest.mark.parametrize("kw", [dict(padding=1), dict(padding=(1, 0), stride=2), dict(dilation=2)])
+def test_retain_graph_and_inplace_input(kw):
+    """A retained graph's second backward accumulates the weight grad as torch's, and an input changed in place
+    after the forward is refused (the saved-tensor version check)."""
+    x, w = sample((2, 3, 7, 6)), sample((4, 3, 3, 3), seed=1)
+    grads, errors = [], []
+    for m in (torch, ember):
+        xt, wt = m.from_numpy(x.copy()), m.from_numpy(w.copy()).requires_grad_()
+        out = F(m).conv2d(xt, wt, **kw)
+        out.sum().backward(retain_graph=True)
+        out.pow(2).sum().backward()
+        grads.append(wt.grad.numpy())
+        xt2 = m.from_numpy(x.copy()).requires_grad_()
+        xt3 = xt2 * 1
+        y = F(m).conv2d(xt3, wt, **kw)
+        xt3.add_(1)
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        errors.append(str(info.value))
+    np.testing.assert_allclose(grads[1], grads[0], **TOL)
+    assert "modified by an inplace operation" in errors[1]
 
 
 def _sum_records():

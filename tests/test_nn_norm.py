@@ -117,9 +117,29 @@ def test_rms_norm_and_lrn():
 
 
 def test_local_response_norm():
-    compare_grad(lambda m, x: F(m).local_response_norm(x, 3), sample((2, 5, 4, 3)), check_graph=False, **TOL)
-    compare_grad(lambda m, x: F(m).local_response_norm(x, 2, alpha=0.1), sample((2, 5, 4)), check_graph=False,
-                 **TOL)
+    compare_grad(lambda m, x: F(m).local_response_norm(x, 3), sample((2, 5, 4, 3)), **TOL)
+    compare_grad(lambda m, x: F(m).local_response_norm(x, 2, alpha=0.1), sample((2, 5, 4)), **TOL)
+    compare_grad(lambda m, x: F(m).local_response_norm(x, 4, k=2.0), sample((2, 5, 3, 2, 2)), **TOL)
+
+
+def _graph(fn):
+    """The whole autograd graph below fn as nested (name, [children]), None for an absent edge."""
+    if fn is None:
+        return None
+    return type(fn).__name__, [_graph(n) for n, _ in fn.next_functions]
+
+
+@pytest.mark.parametrize("fn, shape", [
+    (lambda m, x: F(m).rms_norm(x, (4,)), (2, 3, 4)),
+    (lambda m, x: F(m).rms_norm(x, (3, 4), eps=1e-3), (2, 3, 4)),
+    (lambda m, x: F(m).local_response_norm(x, 3), (2, 5, 4, 3)),
+    (lambda m, x: F(m).local_response_norm(x, 2), (2, 5, 4)),
+])
+def test_norm_composite_graph(fn, shape):
+    """The composites record ATen's nodes all the way down (AddBackward1 for rms_norm's eps,
+    ConstantPadNdBackward0 for local_response_norm's channel padding)."""
+    graphs = [_graph(fn(m, m.from_numpy(sample(shape)).requires_grad_()).grad_fn) for m in (torch, ember)]
+    assert graphs[1] == graphs[0]
 
 
 # ------------------------------------------------------------------------------------------------ modules
@@ -186,7 +206,7 @@ def test_other_modules(ctor, args, kwargs, xs):
     assert repr(e) == repr(t)
     assert list(e.state_dict()) == list(t.state_dict())
     _copy(t, e)
-    compare_grad(lambda m, x: (t if m is torch else e)(x), sample(xs), check_graph=ctor != "LocalResponseNorm", **TOL)
+    compare_grad(lambda m, x: (t if m is torch else e)(x), sample(xs), **TOL)
 
 
 @needs_reductions

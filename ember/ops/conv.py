@@ -93,9 +93,9 @@ def _shifted_windows(C, N, padded, kernel, dilation, run, dtype, writeable):
     *run) view in the shifted layout: the kernel offsets shift the start, each image's run is contiguous."""
     full = _prod(padded)
     pstrides = tuple(_prod(padded[i + 1:]) for i in range(len(padded)))
-    # the windows of the last image run past its end by at most the non-leading part of the largest shift: a
-    # zero tail keeps them inside the buffer
-    tail = sum((k - 1) * dl * ps for k, dl, ps in zip(kernel[1:], dilation[1:], pstrides[1:]))
+    # the windows of the last image run past its end by at most the largest shift (the direct convolution
+    # reads whole padded images from a shifted start): a zero tail keeps them inside the buffer
+    tail = sum((k - 1) * dl * ps for k, dl, ps in zip(kernel, dilation, pstrides))
     buf = np.zeros((C, N * full + tail), dtype)
     item = buf.itemsize
     win = _as_strided(buf, (C,) + tuple(kernel) + (N,) + tuple(run),
@@ -126,6 +126,7 @@ class _Columns:
             padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
             self.run = (out_size[0],) + padded[1:]
             buf, self.win = _shifted_windows(C, N, padded, kernel, dilation, self.run, x.dtype, False)
+            self.buf, self.padded, self.dilation = buf, padded, dilation
             inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))
             buf[:, :N * _prod(padded)].reshape((C, N) + padded)[(slice(None), slice(None)) + inner] = x.transpose(
                 (1, 0) + tuple(range(2, x.ndim)))
@@ -137,9 +138,12 @@ class _Columns:
         per_image = self.rows * _prod(self.run)
         step = max(1, _COLUMN_CHUNK_BYTES // max(per_image * x.itemsize, 1))
         self.chunks = [(i, min(i + step, N)) for i in range(0, N, step)]
-        self.scratch = np.empty(per_image * min(step, N), x.dtype)
+        self.scratch_size = per_image * min(step, N)
+        self.scratch = None   # allocated by the first get (the direct convolution needs none)
 
     def get(self, lo, hi):
+        if self.scratch is None:
+            self.scratch = np.empty(self.scratch_size, self.win.dtype)
         ax = self.batch_axis
         win = self.win[(slice(None),) * ax + (slice(lo, hi),)]
         cols = self.scratch[:win.size].reshape(win.shape)
@@ -196,12 +200,58 @@ def _conv_array(x, w, b, stride, pads, dilation, groups, out_size=None):
     wm = w.reshape(groups, w.shape[0] // groups, -1)
     y = np.empty((N, w.shape[0]) + tuple(out_size), np.result_type(x.dtype, w.dtype))
     columns = _Columns(x, kernel, stride, pads, dilation, out_size)
+    if columns.shifted and groups == 1 and x.shape[1] >= _DIRECT_MIN_CHANNELS:
+        _conv_direct(columns, w, b, y)
+        return y
     for lo, hi in columns.chunks:
         cols = columns.get(lo, hi)
         rows = cols.reshape(groups, cols.shape[0] // groups, -1)
         res = wm[0] @ rows[0] if groups == 1 else np.matmul(wm, rows)
         _from_group_rows(res.reshape(groups, wm.shape[1], -1), hi - lo, out_size, b, columns.run, y[lo:hi])
     return y
+
+
+# With enough input channels, a stride-1 convolution in the shifted layout skips the columns altogether: for
+# each kernel offset, the (C, n images) span of the padded buffer starting at that offset's shift is already a
+# matrix BLAS can read (rows = channels, contiguous), so the result is a sum of one (O, C) @ (C, n*padded)
+# matmul per offset. Measured faster than im2col + one matmul from 16 channels up (on the ResNet blocks' 16-
+# and 32-channel 3x3 convolutions); with fewer channels the matmuls get too thin. Two images a chunk keep the
+# accumulator in cache.
+_DIRECT_MIN_CHANNELS = 16
+_DIRECT_CHUNK_IMAGES = 2
+
+
+def _conv_direct(columns, w, b, y):
+    """y (N, O, *out) = the stride-1, groups-1 convolution of the input held (padded) in `columns.buf`."""
+    buf, padded, dilation = columns.buf, columns.padded, columns.dilation
+    N, O = y.shape[:2]
+    out_size = y.shape[2:]
+    d = len(out_size)
+    full = _prod(padded)
+    pstrides = tuple(_prod(padded[i + 1:]) for i in range(d))
+    kernel = w.shape[2:]
+    shifts = [sum(o * dl * ps for o, dl, ps in zip(offset, dilation, pstrides)) for offset in np.ndindex(*kernel)]
+    wk = np.ascontiguousarray(w.reshape(O, w.shape[1], -1).transpose(2, 0, 1))        # (K, O, C)
+    width = min(_DIRECT_CHUNK_IMAGES, N) * full
+    acc, tmp = np.empty((O, width), y.dtype), np.empty((O, width), y.dtype)
+    keep = (slice(None), slice(None)) + tuple(slice(0, n) for n in out_size)
+    perm = (1, 0) + tuple(range(2, 2 + d))
+    for lo in range(0, N, _DIRECT_CHUNK_IMAGES):
+        hi = min(lo + _DIRECT_CHUNK_IMAGES, N)
+        m = (hi - lo) * full
+        a, t = (acc, tmp) if m == width else (np.empty((O, m), y.dtype), np.empty((O, m), y.dtype))
+        for i, shift in enumerate(shifts):
+            start = lo * full + shift
+            if i == 0:
+                np.matmul(wk[0], buf[:, start:start + m], out=a)
+            else:
+                np.matmul(wk[i], buf[:, start:start + m], out=t)
+                a += t
+        res = a.reshape((O, hi - lo) + tuple(padded))[keep].transpose(perm)
+        if b is None:
+            np.copyto(y[lo:hi], res)
+        else:
+            np.add(res, b.reshape((O,) + (1,) * d), out=y[lo:hi])
 
 
 def _flip_transpose_weight(w, groups):

@@ -10,7 +10,7 @@ import math
 from .._backend import np
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _grad_state
-from ._common import Node, needs_grad, record, wrap
+from ._common import AddBackward1, Node, needs_grad, record, with_number, wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
@@ -354,14 +354,16 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         if input._data.dtype == np.float16:
             eps = float(np.finfo(np.float16).eps)
     dims = tuple(range(-n, 0))
-    out = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    # ATen adds eps with the Scalar overload (AddBackward1), not as a wrapped-number tensor
+    out = input * with_number(input.pow(2).mean(dims, keepdim=True), eps, AddBackward1).rsqrt()
     return out if weight is None else out * weight
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    """Normalise over `size` neighbouring channels: x / (k + alpha * mean of squares)^beta."""
-    from .creation import zeros
-    from .shape import cat
+    """Normalise over `size` neighbouring channels: x / (k + alpha * mean of squares)^beta. Built as PyTorch's
+    composite (zero-pad the channel axis, average-pool over it), so it records the same graph."""
+    from .nn_misc import pad
+    from .pooling import avg_pool2d, avg_pool3d
 
     dim = input.dim()
     if dim < 3:
@@ -369,18 +371,12 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.numel() == 0:
         return input
     sq = input * input
-    shape = tuple(input.shape)
-    sq = sq.reshape(shape[0], 1, shape[1], shape[2], -1)
     lo, hi = size // 2, (size - 1) // 2
-    parts = []
-    if lo:
-        parts.append(zeros((shape[0], 1, lo) + tuple(sq.shape[3:]), dtype=input.dtype))
-    parts.append(sq)
-    if hi:
-        parts.append(zeros((shape[0], 1, hi) + tuple(sq.shape[3:]), dtype=input.dtype))
-    padded = cat(parts, 2) if len(parts) > 1 else sq
-    from .pooling import avg_pool3d
-    div = avg_pool3d(padded, (size, 1, 1), stride=1).squeeze(1).reshape(shape)
+    if dim == 3:
+        div = avg_pool2d(pad(sq.unsqueeze(1), (0, 0, lo, hi)), (size, 1), stride=1).squeeze(1)
+    else:
+        shape = tuple(input.shape)
+        div = sq.view(shape[0], 1, shape[1], shape[2], -1)
+        div = avg_pool3d(pad(div, (0, 0, 0, 0, lo, hi)), (size, 1, 1), stride=1).squeeze(1).view(shape)
     div = (div * alpha + k).pow(beta)
     return input / div
-
