@@ -189,7 +189,9 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        # unlike detach(), `.data` has a version counter of its own (PyTorch's variable_data): writes through
+        # it are invisible to autograd's checks
+        return _wrap(self._data)
 
     @data.setter
     def data(self, value):
@@ -653,12 +655,16 @@ def _view_of(src, arr):
     t._base = src if src._base is None else src._base
     vc = t._version_counter = src._shared_version_counter()
     t._view_version = vc[0]
+    if not _grad_state.enabled:
+        # PyTorch remembers a view made in no_grad mode: writing in place with grad mode on, into it or (seen
+        # when its grad_fn is next read) into its base or a sibling view, is an error
+        t.__dict__["_no_grad_view"] = True
     return t
 
 
 # entries autograd keeps in a tensor's __dict__: they belong to this object's graph, never to a copy
 _AUTOGRAD_STATE = frozenset({"_grad_accumulator", "_grad_accumulator_strong", "_output_nr", "_shared",
-                             "_multi_output_view"})
+                             "_multi_output_view", "_no_grad_view"})
 
 
 def _user_state(t):

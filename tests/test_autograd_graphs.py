@@ -366,3 +366,71 @@ def test_entr_and_xlog1py_gradients(case):
     x, y = np.abs(f64(2, 3, seed=14)) + 0.1, np.abs(f64(2, 3, seed=15))
     assert_same_graphs(fn, x, y)
     compare_grad(fn, x, y)
+
+
+def _sdpa(mask=None, **options):
+    def fn(m, q, k, v, float_mask):
+        if mask == "bool":  # the last query row fully masked: attention gives it zeros
+            options["attn_mask"] = m.tensor([[True, True, False, False, False]] * 2 + [[False] * 5])
+        elif mask == "float":
+            options["attn_mask"] = float_mask
+        return m.nn.functional.scaled_dot_product_attention(q, k, v, **options)
+    return fn
+
+
+# ATen composites whose torch graph shows particular nodes: NormBackward1 (at::norm) and AddBackward1 in
+# pairwise_distance, CloneBackward0 (norms clamped in place under no_grad) in cosine_similarity,
+# SafeSoftmaxBackward0 and MulBackward1 in attention's math path (or its fused node), matmul + add for a
+# linear layer on an input that cannot be viewed flat, relu in lp pooling
+NN_COMPOSITES = {
+    "pairwise_distance": (lambda m, a, b: m.nn.functional.pairwise_distance(a, b), [(3, 4), (3, 4)]),
+    "pairwise_distance_p1_keepdim": (lambda m, a, b: m.nn.functional.pairwise_distance(a, b, 1, keepdim=True),
+                                     [(3, 4), (4,)]),
+    "pairwise_distance_inf": (lambda m, a, b: m.nn.functional.pairwise_distance(a, b, float("inf")),
+                              [(3, 4), (3, 4)]),
+    "pairwise_distance_scalars": (lambda m, a, b: m.nn.functional.pairwise_distance(a, b), [(), ()]),
+    "cosine_similarity": (lambda m, a, b: m.nn.functional.cosine_similarity(a, b), [(3, 4), (3, 4)]),
+    "cosine_similarity_broadcast": (lambda m, a, b: m.nn.functional.cosine_similarity(a, b, dim=0),
+                                    [(3, 4), (1, 4)]),
+    "cosine_similarity_tiny_norm": (lambda m, a, b: m.nn.functional.cosine_similarity(a * 1e-10, b, eps=1e-6),
+                                    [(3, 4), (3, 4)]),
+    "sdpa": (_sdpa(), [(2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5)]),
+    "sdpa_causal": (_sdpa(is_causal=True), [(2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5)]),
+    "sdpa_bool_mask_with_a_dead_row": (_sdpa(mask="bool"), [(2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5)]),
+    "sdpa_float_mask": (_sdpa(mask="float", scale=0.3), [(2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5)]),
+    # 4-D inputs without dropout: torch's fused CPU kernel, one node over query, key and value
+    "sdpa_4d_fused": (_sdpa(is_causal=True), [(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4), (3, 5)]),
+    "sdpa_4d_fused_bool_mask": (_sdpa(mask="bool"), [(1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), (3, 5)]),
+    "sdpa_4d_fused_gqa": (_sdpa(enable_gqa=True), [(1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), (3, 5)]),
+    "sdpa_4d_float_mask_needing_grad": (_sdpa(mask="float"), [(1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), (3, 5)]),
+    "linear_2d": (lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
+    "linear_3d": (lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)]),
+    "linear_3d_no_bias": (lambda m, x, w: m.nn.functional.linear(x, w), [(2, 3, 4), (5, 4)]),
+    "linear_3d_transposed": (lambda m, x, w, b: m.nn.functional.linear(x.transpose(0, 1), w, b),
+                             [(3, 2, 4), (5, 4), (5,)]),
+    "linear_3d_transposed_no_bias": (lambda m, x, w: m.nn.functional.linear(x.transpose(0, 1), w),
+                                     [(3, 2, 4), (5, 4)]),
+    "lp_pool1d": (lambda m, x: m.nn.functional.lp_pool1d(x, 2, 3, stride=2), [(2, 3, 7)]),
+    "lp_pool2d": (lambda m, x: m.nn.functional.lp_pool2d(x, 3, 2), [(2, 3, 4, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", NN_COMPOSITES)
+def test_nn_functional_composite_graphs(name):
+    fn, shapes = NN_COMPOSITES[name]
+    arrays = [f64(*s, seed=20 + i) for i, s in enumerate(shapes)]
+    if name.startswith("lp_pool"):
+        arrays = [np.abs(a) + 0.1 for a in arrays]  # away from lp pooling's kink at zero
+    assert_same_graphs(fn, *arrays)
+    compare_grad(fn, *arrays)
+
+
+@pytest.mark.parametrize("inputs", [("int64", "int64"), ("int64", "float64"), ("bool", "float32"),
+                                    ("float32", "float64")])
+def test_cosine_similarity_and_pairwise_distance_dtypes(inputs):
+    from harness import compare
+
+    a, b = (sample((3, 4), dt, seed=i) for i, dt in enumerate(inputs))
+    compare(lambda m, x, y: m.nn.functional.cosine_similarity(x, y), a, b, message=True)
+    if "bool" not in inputs:
+        compare(lambda m, x, y: m.nn.functional.pairwise_distance(x, y), a, b)

@@ -371,3 +371,50 @@ def test_expanded_views_refuse_writes_but_see_base():
     assert e.tolist() == [[1., 2., 3.], [1., 2., 3.]]
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         e.copy_(ember.ones(2, 3))
+
+
+# a view made in no_grad mode: PyTorch forbids in-place writes with grad mode on into it, or into its base or
+# a sibling view once the view's history is next read (torch regenerates it then)
+def _no_grad_view(m, base_needs_grad):
+    a = m.ones(3, requires_grad=True)
+    b = a * 1 if base_needs_grad else m.zeros(3)
+    with m.no_grad():
+        v = b[:2]
+    return a, b, v
+
+
+def _read_view_after(m, case):
+    a, b, v = _no_grad_view(m, case.startswith("history"))
+    if case == "base_written_then_grad_fn_read":
+        b.mul_(m.ones(3, requires_grad=True))
+    elif case == "history_base_written_then_grad_fn_read":
+        b.mul_(2)
+    elif case == "view_written_with_a_value_needing_grad":
+        v.add_(m.ones(2, requires_grad=True))
+    elif case == "base_written_under_no_grad_is_allowed":
+        with m.no_grad():
+            b.add_(m.ones(3, requires_grad=True))
+    elif case == "written_through_data_is_allowed":
+        b = a * 1
+        with m.no_grad():
+            v = b[:2]
+        b.data.mul_(2)
+        assert b._version == 0
+    return type(v.grad_fn).__name__, v.tolist()
+
+
+@pytest.mark.parametrize("case", ["base_written_then_grad_fn_read", "history_base_written_then_grad_fn_read",
+                                  "view_written_with_a_value_needing_grad", "base_written_under_no_grad_is_allowed",
+                                  "written_through_data_is_allowed"])
+def test_in_place_writes_around_a_view_made_in_no_grad_mode(case):
+    import torch
+
+    outcomes = []
+    for m in (torch, ember):
+        try:
+            outcomes.append(_read_view_after(m, case))
+        except RuntimeError as e:
+            outcomes.append(("RuntimeError", str(e)))
+    assert outcomes[1] == outcomes[0]
+    if "allowed" not in case:
+        assert outcomes[0][0] == "RuntimeError" and "created in no_grad mode" in outcomes[0][1]

@@ -216,6 +216,12 @@ def edge(t):
     return (fn, t.__dict__.get("_output_nr", 0))
 
 
+NO_GRAD_VIEW_ERROR = ("A view was created in no_grad mode and {} modified inplace with grad mode enabled. Given "
+                      "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
+                      "by moving both the view and the inplace either both inside the no_grad block (if you don't "
+                      "want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+
+
 def refresh_view_history(view):
     """A view whose base was written in place since the view's history was recorded gets its history anew
     from the base's current one (AsStridedBackward0), as PyTorch regenerates a stale view's grad_fn: the
@@ -224,6 +230,8 @@ def refresh_view_history(view):
     base = view._base
     if not base.requires_grad:  # nothing to take (yet): checked again at the next read
         return
+    if "_no_grad_view" in view.__dict__:
+        raise RuntimeError(NO_GRAD_VIEW_ERROR.format("its base or another view of its base has been"))
     view._view_version = view._version_counter[0]
     if not base._data.flags.c_contiguous:  # geometry relative to the base needs a plain layout
         return

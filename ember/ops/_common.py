@@ -145,9 +145,13 @@ _SCALAR_UFUNCS = {AddBackward1: np.add, SubBackward1: np.subtract, MulBackward1:
 
 
 def with_number(x, number, node_cls):
-    """x + number, x - number, x * number or x / number (by node_cls) in x's dtype, recorded as ATen's Scalar
-    overload."""
-    out = wrap(np.asarray(_SCALAR_UFUNCS[node_cls](x._data, number)).astype(x._data.dtype, copy=False))
+    """x + number, x - number, x * number or x / number (by node_cls), recorded as ATen's Scalar overload. The
+    result keeps x's dtype unless the number's kind promotes it (an integer tensor plus a float)."""
+    arr = x._data
+    dt = arr.dtype
+    if dt.kind in "biu" or (dt.kind != "c" and isinstance(number, complex)):
+        dt = promote_operands(x, number)._np
+    out = wrap(np.asarray(_SCALAR_UFUNCS[node_cls](arr, number)).astype(dt, copy=False))
     if needs_grad(x):
         record(node_cls(number), (x,), out)
     return out
@@ -169,6 +173,10 @@ def prepare_inplace(self, *others):
     if not state.enabled or not (self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)):
         return self
     base = self._base
+    if base is not None and "_no_grad_view" in self.__dict__:
+        from ..autograd.graph import NO_GRAD_VIEW_ERROR
+
+        raise RuntimeError(NO_GRAD_VIEW_ERROR.format("is being"))
     if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if self.requires_grad and self.__dict__.get("_multi_output_view"):

@@ -653,6 +653,26 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return _softmax_op("softmax", input, dim, dtype, _stacklevel, log=False)
 
 
+class SafeSoftmaxBackward0(SoftmaxBackward0):
+    """ATen's _safe_softmax: softmax whose rows of all -inf give zeros; the same backward (zero rows pass
+    no gradient)."""
+
+
+def _safe_softmax(input, dim):
+    """Softmax along `dim` with rows that are entirely -inf set to zero (scaled_dot_product_attention's math
+    path, where a fully masked query row attends to nothing)."""
+    x = input._data
+    with np.errstate(invalid="ignore"):
+        y = np.asarray(_softmax_np(x, dim, False))
+    dead = np.isneginf(x).all(axis=dim, keepdims=True)
+    if dead.any():
+        y = np.where(dead, np.zeros((), y.dtype), y)
+    result = wrap(y)
+    if input.requires_grad and _grad_state.enabled:
+        record(SafeSoftmaxBackward0(result, dim), (input,), result)
+    return result
+
+
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return _softmax_op("log_softmax", input, dim, dtype, _stacklevel, log=True)
 

@@ -229,7 +229,9 @@ def _linear_graph(input, weight, bias):
         flat = _reshaped(input, (1, x.shape[0]), ViewBackward0)
         return _reshaped(_addmm(bias, flat, wt), out_shape, ViewBackward0)
     viewable = x.flags.c_contiguous or np.may_share_memory(x.reshape(-1, x.shape[-1]), x)
-    flat = _reshaped(input, (-1, x.shape[-1]), ViewBackward0 if viewable else UnsafeViewBackward0)
+    # an input whose rows cannot be viewed flat is copied first, as reshape does (CloneBackward0 under
+    # UnsafeViewBackward0), and torch then goes through matmul + add rather than addmm
+    flat = _reshaped(input, (-1, x.shape[-1])) if viewable else input.reshape(-1, x.shape[-1])
     if bias is None:
         return _reshaped(_addmm(None, flat, wt), out_shape, UnsafeViewBackward0)
     if viewable:
@@ -670,21 +672,36 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    from .shape import broadcast_tensors
+    """ATen's composite: integer inputs cast to the common floating dtype, both expanded to one shape, each
+    divided by its norm; the norms are clamped to eps in place under no_grad on a clone, so the graph shows
+    CloneBackward0 and the gradient passes the clamp unchanged."""
+    from ._common import broadcast_shapes, promote_operands
 
+    common = promote_operands(x1, x2)
+    if not common.is_floating_point:
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{common.scalar_type_name}")
+    # only integer (and bool) inputs are cast; floating ones meet the other's dtype in the product
+    x1, x2 = [x if x.is_floating_point() or x.is_complex() else x.to(common) for x in (x1, x2)]
     if x1.shape != x2.shape:
-        x1, x2 = broadcast_tensors(x1, x2)
+        shape = broadcast_shapes(x1.shape, x2.shape)
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     d = wrap_dim(dim, max(x1.dim(), 1))
-    n1 = x1.norm(2, d, keepdim=True).clamp_min(eps)
-    n2 = x2.norm(2, d, keepdim=True).clamp_min(eps)
+    n1 = x1.norm(2, d, keepdim=True).clone()
+    n2 = x2.norm(2, d, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
     return ((x1 / n1) * (x2 / n2)).sum(d)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    out_dim = max(x1.dim(), x2.dim()) - 1
-    if out_dim < 0:  # two scalars: |x1 - x2 + eps|
-        return (x1 - x2 + eps).abs()
-    return (x1 - x2 + eps).norm(p, out_dim, keepdim)
+    """ATen's composite: at::norm(x1 - x2 + eps, p, last dim, keepdim), the eps added as a Scalar."""
+    from ._common import AddBackward1, with_number
+    from .reduction import at_norm
+
+    innermost = max(x1.dim(), x2.dim()) - 1  # -1 for two scalars: the norm of a 0-d tensor over dim -1
+    return at_norm(with_number(x1 - x2, eps, AddBackward1), p, innermost, keepdim)
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -835,11 +852,61 @@ def pad(input, pad, mode="constant", value=None):
 # attention
 
 
+class ScaledDotProductFlashAttentionForCpuBackward0(Node):
+    """torch's fused CPU attention kernel, which it picks for 4-D inputs without dropout and a mask that needs
+    no grad: one node over query, key and value. Its gradients are those of the math path, whose graph (over
+    detached inputs) the forward recorded and this node keeps; differentiating them again is torch's error."""
+
+    def __init__(self, query, key, value, inner_inputs, inner_out):
+        self.query, self.key, self.value = self.save(query), self.save(key), self.save(value)
+        self.inner_inputs, self.inner_out = inner_inputs, inner_out
+
+    def backward(self, grad):
+        from ..autograd import grad as autograd_grad
+        from ._common import NotImplemented
+
+        if self.inner_out is None:
+            self.query.unpack()  # freed: raises autograd's "backward through the graph a second time" error
+        wanted = [t for t, need in zip(self.inner_inputs, self.needs_input_grad) if need and t.requires_grad]
+        got = iter(autograd_grad(self.inner_out, wanted, grad.detach(), retain_graph=True, allow_unused=True))
+        grads = [next(got) if need and t.requires_grad else None
+                 for t, need in zip(self.inner_inputs, self.needs_input_grad)]
+        if _grad_state.enabled:  # create_graph: the fused backward has no derivative in torch
+            node = NotImplemented("aten::_scaled_dot_product_flash_attention_for_cpu_backward")
+            saved = [t.unpack() for t in (self.query, self.key, self.value)]
+            record(node, (grad, *saved), [g for g in grads if g is not None])
+        return tuple(grads)
+
+    def release_saved(self):
+        super().release_saved()
+        self.inner_inputs = self.inner_out = None
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
+    from ..autograd.grad_mode import enable_grad
+
+    options = {"attn_mask": attn_mask, "is_causal": is_causal, "scale": scale, "enable_gqa": enable_gqa}
+    fused = (dropout_p == 0.0 and query.dim() == 4 and key.dim() == 4 and value.dim() == 4
+             and _grad_state.enabled and (query.requires_grad or key.requires_grad or value.requires_grad)
+             and not (attn_mask is not None and attn_mask.requires_grad))
+    if not fused:
+        return _attention_math(query, key, value, dropout_p=dropout_p, **options)
+    # the math path's graph over detached inputs, kept inside the fused node for its backward
+    inner_inputs = [t.detach().requires_grad_(t.requires_grad) for t in (query, key, value)]
+    with enable_grad():
+        inner_out = _attention_math(*inner_inputs, **options)
+    out = inner_out.detach()
+    node = ScaledDotProductFlashAttentionForCpuBackward0(query, key, value, inner_inputs, inner_out)
+    record(node, (query, key, value), out)
+    return out
+
+
+def _attention_math(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
     """PyTorch's math path: q and k each scaled by sqrt(scale), masked scores softmaxed (fully masked rows
     give zeros), optional dropout, then @ value."""
-    from .activation import softmax
+    from ._common import MulBackward1, with_number
+    from .activation import _safe_softmax
 
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     if enable_gqa and query.dim() >= 3 and query.shape[-3] != key.shape[-3]:
@@ -847,8 +914,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key = key.repeat_interleave(reps, -3)
         value = value.repeat_interleave(reps, -3)
     factor = math.sqrt(1.0 / math.sqrt(E) if scale is None else scale)
-    q = query * factor
-    scores = q.matmul(key.transpose(-2, -1) * factor)
+    q = with_number(query, factor, MulBackward1)  # ATen scales by a Scalar: MulBackward1
+    scores = q.matmul(with_number(key.transpose(-2, -1), factor, MulBackward1))
     mask = None
     if is_causal:
         if attn_mask is not None:
@@ -864,13 +931,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if mask is not None:
         additive = np.where(mask, 0.0, -np.inf).astype(scores._data.dtype)
         scores = scores + wrap(additive)
-    attn = softmax(scores, -1)
-    dead = np.isneginf(scores._data).all(axis=-1, keepdims=True) if mask is not None or attn_mask is not None \
-        else None
-    if dead is not None and dead.any():
-        from .indexing import where
-
-        attn = where(wrap(dead), 0.0, attn)
+    attn = _safe_softmax(scores, scores.dim() - 1)
     if dropout_p > 0.0:
         attn = dropout(attn, dropout_p, True)
     return attn.matmul(value)

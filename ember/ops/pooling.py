@@ -630,7 +630,9 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, d):
         out = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
     else:
         out = pool(input.pow(norm_type), kernel, padding=0, ceil_mode=ceil_mode)
-    return (out.sign() * out.abs().clamp(min=0)).mul(math.prod(kernel)).pow(1.0 / norm_type)
+    from .activation import relu  # torch's composite uses relu (ReluBackward0), not a clamp
+
+    return (out.sign() * relu(out.abs())).mul(math.prod(kernel)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):

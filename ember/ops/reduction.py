@@ -1075,6 +1075,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
             return _out(np.asarray(r).astype(_real_of(arr.dtype)), out)
         else:
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    return _p_norm(input, arr, p, dim, keepdim, out, LinalgVectorNormBackward0)
+
+
+def _p_norm(input, arr, p, dim, keepdim, out, node_type):
+    """The vector p-norm of `arr` (input's values, maybe cast) over `dim`, recorded as `node_type`."""
     axis = _axes(arr.ndim, dim)
     r = _vector_norm(arr, p, axis, keepdim)
     if axis is None:
@@ -1082,8 +1087,19 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if needs_grad(input):
         _no_out_with_grad("norm", out, input)
         result = _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), None)
-        return _record(LinalgVectorNormBackward0, input, result, p, axis, keepdim)
+        return _record(node_type, input, result, p, axis, keepdim)
     return _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), out)
+
+
+class NormBackward1(LinalgVectorNormBackward0):
+    """ATen's at::norm(self, p, dim, keepdim), which ATen composites call (pairwise_distance): the same
+    derivative as linalg.vector_norm under its own name. torch.norm and Tensor.norm record
+    LinalgVectorNormBackward0."""
+
+
+def at_norm(input, p, dim, keepdim=False):
+    """at::norm(input, p, dim, keepdim) as called inside ATen composites: graph node NormBackward1."""
+    return _p_norm(input, input._data, p, (dim,) if isinstance(dim, int) else dim, keepdim, None, NormBackward1)
 
 
 # -------------------------------------------------------------------------------------------------------
