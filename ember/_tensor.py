@@ -659,6 +659,7 @@ def _view_of(src, arr):
         # PyTorch remembers a view made in no_grad mode: writing in place with grad mode on, into it or (seen
         # when its grad_fn is next read) into its base or a sibling view, is an error
         t.__dict__["_no_grad_view"] = True
+        t.requires_grad = src.requires_grad  # as PyTorch: it requires grad, with no history (a use sends none)
     return t
 
 

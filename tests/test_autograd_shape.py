@@ -459,8 +459,16 @@ def test_no_graph_without_grad():
     assert x.view(6).grad_fn is None and not x.t().requires_grad
     y = ember.ones(2, 3, requires_grad=True)
     with ember.no_grad():
-        for out in (y.view(6), y.t(), y.expand(2, 2, 3), y.unbind(0)[0], ember.cat([y, y]), y.clone(), y.double()):
+        for out in (ember.cat([y, y]), y.clone(), y.double()):
             assert out.grad_fn is None and not out.requires_grad
+        # views keep requires_grad (as PyTorch's do) but have no history, and a use sends no gradient
+        views = (y.view(6), y.t(), y.expand(2, 2, 3), y.unbind(0)[0])
+        for out in views:
+            assert out.grad_fn is None and out.requires_grad and out.is_leaf
+    used = views[0] * 2
+    assert used.requires_grad and [n for n, _ in used.grad_fn.next_functions] == [None, None]
+    used.sum().backward()
+    assert views[0].grad is None and y.grad is None
     assert y.view(6).grad_fn is not None
 
 

@@ -212,6 +212,8 @@ def edge(t):
         refresh_view_history(t)  # a stale view: what the grad_fn property does, inlined on this hot path
     fn = t._grad_fn
     if fn is None:
+        if "_no_grad_view" in t.__dict__:  # a view made under no_grad: requires grad, but no gradient flows
+            return _NO_EDGE
         return (grad_accumulator(t), 0)
     return (fn, t.__dict__.get("_output_nr", 0))
 
