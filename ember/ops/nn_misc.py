@@ -741,8 +741,7 @@ class ConstantPadNdBackward0(_PadBackward):
 
 
 def _mode_node(mode, k):
-    name = {"reflect": f"ReflectionPad{k}DBackward0", "replicate": f"ReplicationPad{k}DBackward0",
-            "circular": "CircularPadBackward0"}[mode]
+    name = {"reflect": f"ReflectionPad{k}DBackward0", "replicate": f"ReplicationPad{k}DBackward0"}[mode]
     cls = _MODE_NODES.get(name)
     if cls is None:
         cls = _MODE_NODES[name] = type(name, (_PadBackward,), {})
@@ -760,7 +759,7 @@ def _pad_map(size, before, after, mode):
         lo = -before if before < 0 else 0
         hi = len(m) + after if after < 0 else len(m)
         return m[lo:hi]
-    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    np_mode = {"reflect": "reflect", "replicate": "edge"}[mode]
     if before < 0 or after < 0:
         m = np.pad(base, (max(before, 0), max(after, 0)), mode=np_mode)
         return m[-min(before, 0):len(m) + min(after, 0)]
@@ -828,7 +827,8 @@ def pad(input, pad, mode="constant", value=None):
         if mode == "constant" and size + before + after < 0:
             raise RuntimeError(f"The input size {size}, plus negative padding {before} and {after} resulted in a "
                                f"negative output size, which is invalid. Check dimension {d} of your input.")
-        maps[d] = _pad_map(size, before, after, mode)
+        if mode != "circular":
+            maps[d] = _pad_map(size, before, after, mode)
     if mode == "circular":  # (with or without grad: the same copies give torch's values for negative pads too)
         return _pad_circular_graph(input, pad)
     out = x
