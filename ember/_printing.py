@@ -281,9 +281,13 @@ def tensor_repr(t, *, tensor_contents=None):
     if tensor_contents is not None:
         text = tensor_contents
 
-    grad_fn = getattr(t, "grad_fn", None)
-    if grad_fn is not None:
-        suffixes.append(f"grad_fn=<{type(grad_fn).__name__}>")
+    try:
+        grad_fn = getattr(t, "grad_fn", None)
+        grad_fn_name = None if grad_fn is None else type(grad_fn).__name__
+    except RuntimeError:  # a view made in no_grad mode whose base was since written in place: as PyTorch
+        grad_fn_name = "Invalid"
+    if grad_fn_name is not None:
+        suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
 

@@ -464,7 +464,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        if not requires_grad and self.grad_fn is not None:
+        # the recorded history, not the grad_fn property: PyTorch lets a stale no_grad view drop requires_grad
+        if not requires_grad and self._grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")

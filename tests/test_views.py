@@ -418,3 +418,44 @@ def test_in_place_writes_around_a_view_made_in_no_grad_mode(case):
     assert outcomes[1] == outcomes[0]
     if "allowed" not in case:
         assert outcomes[0][0] == "RuntimeError" and "created in no_grad mode" in outcomes[0][1]
+
+
+def _use_stale_no_grad_view(m, use):
+    b = m.ones(2, 3, requires_grad=True) * 1
+    with m.no_grad():
+        v = b[:1]
+    b.mul_(2)  # the base changes in place with grad mode on: v's history can no longer be regenerated
+    if use == "matmul":
+        return (v @ m.ones(3, 2)).tolist()
+    if use == "exp":
+        return v.exp().tolist()
+    if use == "cat":
+        return m.cat([v, v]).tolist()
+    if use == "index":
+        return v[0, [0, 1]].tolist()
+    if use == "add_into_other":
+        return m.zeros(1, 3).add_(v).tolist()
+    if use == "under_no_grad":
+        with m.no_grad():
+            return (v * 3).tolist()
+    if use == "detach":
+        return v.detach().tolist()
+    if use == "repr":
+        return repr(v).replace("ember", "torch")
+    if use == "requires_grad_false":
+        return repr(v.requires_grad_(False))
+    raise AssertionError(use)
+
+
+@pytest.mark.parametrize("use", ["matmul", "exp", "cat", "index", "add_into_other", "under_no_grad", "detach",
+                                 "repr", "requires_grad_false"])
+def test_using_a_stale_view_made_in_no_grad_mode(use):
+    import torch
+
+    outcomes = []
+    for m in (torch, ember):
+        try:
+            outcomes.append(_use_stale_no_grad_view(m, use))
+        except RuntimeError as e:
+            outcomes.append(("RuntimeError", str(e)))
+    assert outcomes[1] == outcomes[0]
