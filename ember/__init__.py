@@ -79,6 +79,7 @@ _LAZY_FUNCTIONAL = {
 
 
 _LAZY_SERIALIZATION = {"save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals"}
+_LAZY_WEIGHT_NORM = {"norm_except_dim", "_weight_norm", "_weight_norm_interface"}
 
 
 def __getattr__(name):
@@ -86,6 +87,10 @@ def __getattr__(name):
 
     if name in _LAZY_SERIALIZATION:
         value = getattr(importlib.import_module(".serialization", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _LAZY_WEIGHT_NORM:
+        value = getattr(importlib.import_module(".nn.utils.weight_norm", __name__), name)
         globals()[name] = value
         return value
     if name in _LAZY_MODULES:
@@ -98,7 +103,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL | _LAZY_SERIALIZATION)
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL | _LAZY_SERIALIZATION | {"norm_except_dim"})
 
 
 from .autograd.grad_mode import (

@@ -381,3 +381,22 @@ def test_seed_gradient_through_chain():
     def fn(m, x):
         return (x.norm(dim=1) ** 2).mean() + x.logsumexp(1).max() - x.std(0).sum() + x.sort(1)[0][:, 0].sum()
     compare_grad(fn, sample((4, 5), "float64", seed=7))
+
+
+@pytest.mark.parametrize("call", ["norm", "linalg.vector_norm"])
+def test_double_backward_of_two_norm_at_a_zero_norm_follows_aten(call):
+    # ATen's first derivative is grad * (x / norm).masked_fill(norm == 0, 0): differentiating it again at a
+    # zero norm gives NaN, and torch's graph of the first derivative has that shape
+    import torch
+
+    results = []
+    for m in (torch, ember):
+        x = m.tensor([[1., -3., 3.], [0., 0., 0.], [2., 5., 1.]], dtype=m.float64, requires_grad=True)
+        y = x.norm(dim=1) if call == "norm" else m.linalg.vector_norm(x, dim=1)
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        g.pow(2).sum().backward()
+        results.append((g.detach().numpy(), x.grad.numpy(),
+                        [type(n).__name__ if n else None for n, _ in g.grad_fn.next_functions]))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-9, atol=1e-12)
+    assert results[1][2] == results[0][2]

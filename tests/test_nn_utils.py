@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from harness import assert_same, compare, sample
+from harness import assert_same, compare, compare_grad, sample
 
 import ember
 
@@ -466,3 +466,49 @@ def test_parametrized_module_deepcopy_and_pickle():
     assert ember.equal(twin.weight, lin.weight)
     with pytest.raises(RuntimeError, match="only supported through state_dict"):
         pickle.dumps(lin)
+
+
+# the graph weight norm records: ATen's fused node for the first or last dim, norm_except_dim's composite else
+@pytest.mark.parametrize("dim", [0, 1, 2, 3, None, -1])
+@pytest.mark.parametrize("parametrized", [False, True])
+def test_weight_norm_records_torchs_graph(dim, parametrized):
+    from test_autograd_graphs import graph_of
+
+    graphs = []
+    for m in (torch, ember):
+        m.manual_seed(0)
+        conv = m.nn.Conv2d(3, 4, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            if parametrized:
+                conv = m.nn.utils.parametrizations.weight_norm(conv, dim=dim)
+            else:
+                m.nn.utils.weight_norm(conv, dim=dim)
+        graphs.append(graph_of(conv(m.ones(1, 3, 5, 5))))
+    assert graphs[1] == graphs[0]
+
+
+@pytest.mark.parametrize("shape, g_shape, dim, dtype", [
+    ((4, 3, 2, 2), (4, 1, 1, 1), 0, "float32"), ((5, 3), (1, 3), 1, "float32"), ((5, 3), (5, 1), 0, "float64"),
+    ((4, 3, 2), (1, 3, 1), 1, "float64"), ((6,), (6,), 0, "float64"), ((4, 3), (4, 1), 0, "bfloat16")])
+def test_weight_norm_primitive(shape, g_shape, dim, dtype):
+    if dtype == "bfloat16":  # NumPy has no bfloat16 samples: cast inside (a ToCopy node before the fused one)
+        compare_grad(lambda m, v, g: m._weight_norm(v.bfloat16(), g.bfloat16(), dim), sample(shape),
+                     sample(g_shape, seed=1), rtol=2e-2, atol=2e-2, check_graph=False)
+    else:
+        compare_grad(lambda m, v, g: m._weight_norm(v, g, dim), sample(shape, dtype), sample(g_shape, dtype, seed=1))
+    compare(lambda m, v: m.norm_except_dim(v, 2, dim), sample(shape))
+
+
+@pytest.mark.parametrize("shape, g_shape, dim", [((4, 3, 2, 2), (4, 1, 1, 1), 0), ((5, 3), (1, 3), 1)])
+def test_weight_norm_double_backward_treats_the_norms_as_constants_as_torch(shape, g_shape, dim):
+    results = []
+    for m in (torch, ember):
+        v = m.tensor(sample(shape, "float64"), requires_grad=True)
+        g = m.tensor(sample(g_shape, "float64", seed=1), requires_grad=True)
+        w = m._weight_norm(v, g, dim)
+        grad_v, grad_g = m.autograd.grad(w, (v, g), m.tensor(sample(shape, "float64", seed=2)), create_graph=True)
+        (grad_v.pow(2).sum() + grad_g.pow(3).sum()).backward()
+        results.append([t.detach().numpy() for t in (w, grad_v, grad_g, v.grad, g.grad)])
+    for e, t in zip(results[1], results[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)

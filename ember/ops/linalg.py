@@ -932,8 +932,8 @@ class LinalgVectorNormBackward0(Node):
             absx = x.abs()
             ties = (absx == norm).logical_or(absx.isnan())
             return x.sgn() * ((grad / ties.sum(self.dims, keepdim=True)) * ties)
-        if ord == 2:
-            return x * (grad / norm).masked_fill(norm == 0, 0)
+        if ord == 2:  # ATen's order of operations: a double backward at a zero norm gives its NaN too
+            return grad * (x / norm).masked_fill(norm == 0, 0)
         if ord < 1:
             scaled = x.sgn() * x.abs().pow(ord - 1).masked_fill(x == 0, 0)
             return scaled * grad * norm.pow(1 - ord)

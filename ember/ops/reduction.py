@@ -29,6 +29,7 @@ from ._common import (
     wrap_dim,
     wrap_dims,
 )
+from .linalg import LinalgVectorNormBackward0
 
 __all__ = [
     "sum", "mean", "prod", "std", "var", "std_mean", "var_mean", "max", "min", "amax", "amin", "aminmax",
@@ -998,40 +999,6 @@ def _nuclear_norm(arr, dims, keepdim):
     return r
 
 
-class LinalgVectorNormBackward0(Node):
-    def __init__(self, input, result, p, axis, keepdim):
-        self.input, self.result = self.save(input), self.save(result, is_output=True)
-        self.p, self.axis, self.keepdim = p, axis, keepdim
-
-    def backward(self, grad):
-        x, norm = self.input.unpack(), self.result.unpack()
-        in_dtype = x._data.dtype
-        x = _as_dtype(x, norm._data.dtype) if x._data.dtype.kind != "c" else x
-        shape, p = x._data.shape, self.p
-        grad = _restore(grad, shape, self.axis, self.keepdim)
-        norm = _restore(norm, shape, self.axis, self.keepdim)
-        if p == 0:  # PyTorch gives no gradient at all (the input's grad stays None)
-            return None
-        if p == 1:
-            result = x.sgn() * grad
-        elif p == 2:
-            result = x * (grad / norm).masked_fill(norm == 0, 0)
-        elif math.isinf(p):
-            # the derivative of amax(|x|), NaNs included
-            magnitude = np.abs(x._data)
-            mask = (magnitude == norm._data) | np.isnan(magnitude)
-            count = np.add.reduce(mask, axis=self.axis, keepdims=True, dtype=_I64)
-            dt = norm._data.dtype
-            result = x.sgn() * ((grad / _const(count, dt)) * _const(mask, dt))
-        elif p < 1:
-            scaled = x.sgn() * x.abs().pow(p - 1).masked_fill(_const(x._data == 0), 0)
-            result = scaled * grad * norm.pow(1 - p)
-        else:
-            scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
-            result = scaled * (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
-        return _as_dtype(result, in_dtype)
-
-
 def _nuclear_norm_graph(input, dims, keepdim, dtype):
     """The nuclear norm as PyTorch differentiates it: the sum of the singular values of the matrices (the two
     dims moved last)."""
@@ -1087,7 +1054,7 @@ def _p_norm(input, arr, p, dim, keepdim, out, node_type):
     if needs_grad(input):
         _no_out_with_grad("norm", out, input)
         result = _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), None)
-        return _record(node_type, input, result, p, axis, keepdim)
+        return _record(node_type, input, result, p, tuple(range(arr.ndim)) if axis is None else axis, keepdim)
     return _out(np.asarray(r).astype(_real_of(arr.dtype), copy=False), out)
 
 
@@ -1097,8 +1064,15 @@ class NormBackward1(LinalgVectorNormBackward0):
     LinalgVectorNormBackward0."""
 
 
-def at_norm(input, p, dim, keepdim=False):
-    """at::norm(input, p, dim, keepdim) as called inside ATen composites: graph node NormBackward1."""
+class NormBackward0(LinalgVectorNormBackward0):
+    """ATen's at::norm(self, p) over every element (norm_except_dim's dim=-1): as NormBackward1."""
+
+
+def at_norm(input, p, dim=None, keepdim=False):
+    """at::norm(input, p, dim, keepdim) as called inside ATen composites: graph node NormBackward1, or
+    NormBackward0 for the overload without dim."""
+    if dim is None:
+        return _p_norm(input, input._data, p, None, False, None, NormBackward0)
     return _p_norm(input, input._data, p, (dim,) if isinstance(dim, int) else dim, keepdim, None, NormBackward1)
 
 
