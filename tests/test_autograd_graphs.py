@@ -434,3 +434,27 @@ def test_cosine_similarity_and_pairwise_distance_dtypes(inputs):
     compare(lambda m, x, y: m.nn.functional.cosine_similarity(x, y), a, b, message=True)
     if "bool" not in inputs:
         compare(lambda m, x, y: m.nn.functional.pairwise_distance(x, y), a, b)
+
+
+def _cell(kind, batched, bias, with_state):
+    def run(m, x, h):
+        m.manual_seed(0)
+        options = {"nonlinearity": "relu"} if kind == "RNNCell_relu" else {}
+        cell = getattr(m.nn, kind.removesuffix("_relu"))(3, 4, bias=bias, dtype=m.float64, **options)
+        if not batched:
+            x, h = x[0], h[0]
+        if not with_state:
+            out = cell(x)
+        elif kind == "LSTMCell":
+            out = cell(x, (h, h * 2))
+        else:
+            out = cell(x, h)
+        return out if kind != "LSTMCell" else out[0] + out[1]
+    return run
+
+
+@pytest.mark.parametrize("kind", ["RNNCell", "RNNCell_relu", "GRUCell", "LSTMCell"])
+@pytest.mark.parametrize("batched, bias, with_state", [(True, True, False), (True, False, True), (False, True, True)])
+def test_recurrent_cell_graph(kind, batched, bias, with_state):  # ATen's cells: hh projection first, its gate order
+    assert_same_graphs(_cell(kind, batched, bias, with_state), f64(2, 3), f64(2, 4, seed=1))
+    compare_grad(_cell(kind, batched, bias, with_state), f64(2, 3), f64(2, 4, seed=1))

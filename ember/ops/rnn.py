@@ -443,39 +443,23 @@ def pack_padded(input, batch_sizes, batch_first):
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr=None, x_proj=None):
-    from .activation import sigmoid, tanh
+    """ATen's lstm_cell (and one step of a composite layer when `x_proj`, the input projection, is given)."""
     from .nn_misc import linear
 
-    gates = (linear(x, w_ih, b_ih) if x_proj is None else x_proj) + linear(h, w_hh, b_hh)
-    i, f, g, o = gates.chunk(4, 1)
-    c_new = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    h_new = sigmoid(o) * tanh(c_new)
-    if w_hr is not None:
-        h_new = linear(h_new, w_hr)
-    return h_new, c_new
+    return _cell_step("LSTM", linear(x, w_ih, b_ih) if x_proj is None else x_proj, h, c, w_hh, b_hh, w_hr)
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, x_proj=None):
-    from .activation import sigmoid, tanh
     from .nn_misc import linear
 
-    gi = linear(x, w_ih, b_ih) if x_proj is None else x_proj
-    gh = linear(h, w_hh, b_hh)
-    i_r, i_z, i_n = gi.chunk(3, 1)
-    h_r, h_z, h_n = gh.chunk(3, 1)
-    r = sigmoid(i_r + h_r)
-    z = sigmoid(i_z + h_z)
-    n = tanh(i_n + r * h_n)
-    return (1 - z) * n + z * h
+    return _cell_step("GRU", linear(x, w_ih, b_ih) if x_proj is None else x_proj, h, None, w_hh, b_hh, None)[0]
 
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, relu=False, x_proj=None):
-    from .activation import relu as relu_fn
-    from .activation import tanh
     from .nn_misc import linear
 
-    pre = (linear(x, w_ih, b_ih) if x_proj is None else x_proj) + linear(h, w_hh, b_hh)
-    return relu_fn(pre) if relu else tanh(pre)
+    mode = "RNN_RELU" if relu else "RNN_TANH"
+    return _cell_step(mode, linear(x, w_ih, b_ih) if x_proj is None else x_proj, h, None, w_hh, b_hh, None)[0]
 
 
 def _layer_composite(mode, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, batch_sizes):
