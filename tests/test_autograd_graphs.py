@@ -458,3 +458,13 @@ def _cell(kind, batched, bias, with_state):
 def test_recurrent_cell_graph(kind, batched, bias, with_state):  # ATen's cells: hh projection first, its gate order
     assert_same_graphs(_cell(kind, batched, bias, with_state), f64(2, 3), f64(2, 4, seed=1))
     compare_grad(_cell(kind, batched, bias, with_state), f64(2, 3), f64(2, 4, seed=1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a: m.nn.functional.triplet_margin_loss(a, a.flip(0), a * 2),  # ATen adds the margin as a Scalar
+    lambda m, a: a.div(a.detach() + 1, rounding_mode=None),  # an explicit None: div.Tensor_mode, DivBackward2
+    lambda m, a: a.div(2, rounding_mode=None), lambda m, a: m.div(a, 2), lambda m, a: a / 2,
+    lambda m, a: a.div(2, rounding_mode="floor")])
+def test_scalar_and_mode_overload_graphs(call):
+    assert_same_graphs(call, f64(3, 4))
+    compare_grad(call, f64(3, 4))

@@ -632,7 +632,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         from .pointwise import minimum
 
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+    # ATen adds the margin as a Scalar (AddBackward1); Python's `margin + d_pos` would record AddBackward0
+    return _reduce((with_number(d_pos, margin, AddBackward1) - d_neg).clamp_min(0), reduction)
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,

@@ -536,14 +536,31 @@ class DivBackward0(Node):
         return ga, gb
 
 
-class DivBackward2(Node):
-    """div with a rounding mode: piecewise constant, zero gradients."""
+class DivBackward2(DivBackward0):
+    """div called with rounding_mode: 'trunc'/'floor' are piecewise constant (zero gradients); an explicit None
+    differentiates as true division (ATen's div.Tensor_mode either way)."""
 
-    def __init__(self, a, b):
-        self.meta = _meta(a), _meta(b)
+    def __init__(self, a, b, rounding_mode="trunc"):
+        self.rounding_mode = rounding_mode
+        if rounding_mode is None:
+            super().__init__(a, b)
+        else:
+            self.meta = _meta(a), _meta(b)
 
     def backward(self, grad):
+        if self.rounding_mode is None:
+            return super().backward(grad)
         return tuple(_to_input(_zeros(grad), m) if need else None for m, need in zip(self.meta, self.needs_input_grad))
+
+
+class _NoneByDefault:
+    """div's rounding_mode default: None to the user, told apart from an explicit None as ATen's overloads are."""
+
+    def __repr__(self):
+        return "None"
+
+
+_NO_ROUNDING_MODE = _NoneByDefault()
 
 
 class RemainderBackward0(Node):
@@ -1007,10 +1024,10 @@ multiply = mul
 
 
 @method("div", "divide", "true_divide", "__truediv__")
-def div(input, other, *, rounding_mode=None, out=None):
+def div(input, other, *, rounding_mode=_NO_ROUNDING_MODE, out=None):
     if out is not None:
         _check_out("div", out, input, other)
-    if rounding_mode is None:
+    if rounding_mode is None or rounding_mode is _NO_ROUNDING_MODE:
         x, y, dt = _operands(input, other)
         if dt.kind in "biu":
             dt = _dtype.get_default_dtype()._np
@@ -1020,7 +1037,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         if out is not None:
             return finish_out(r, out)
         if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
-            record(DivBackward0(input, other), (input, other), r)
+            explicit = rounding_mode is not _NO_ROUNDING_MODE
+            node = DivBackward2(input, other, None) if explicit else DivBackward0(input, other)
+            record(node, (input, other), r)
         return r
     if rounding_mode == "floor":
         r = _floor_divide(input, other, out)
@@ -1030,7 +1049,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         r = None
     if r is not None:
         if out is None and needs_grad(input, other):  # piecewise constant: zero gradients
-            record(DivBackward2(input, other), (input, other), r)
+            record(DivBackward2(input, other, rounding_mode), (input, other), r)
         return r
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                        f"'{rounding_mode}'")
