@@ -198,6 +198,43 @@ def test_multihead_attention_errors():
         assert str(e_err.value) == str(t_err.value), i
 
 
+def test_multihead_functional_errors():
+    def call(m, q=(2, 3, 4), k=(2, 3, 4), v=(2, 3, 4), **kw):
+        args = dict(embed_dim_to_check=4, num_heads=2, in_proj_weight=m.ones(12, 4), in_proj_bias=None, bias_k=None,
+                    bias_v=None, add_zero_attn=False, dropout_p=0.0, out_proj_weight=m.ones(4, 4), out_proj_bias=None)
+        args.update(kw)
+        fn = torch.nn.functional if m is torch else ember.nn.functional
+        return fn.multi_head_attention_forward(m.ones(q), m.ones(k), m.ones(v), **args)
+
+    sep = {"use_separate_proj_weight": True, "in_proj_weight": None}
+    cases = [
+        lambda m: call(m, v=(3, 3, 4)),
+        lambda m: call(m, v=(3, 3, 4), **sep, q_proj_weight=m.ones(4, 4), k_proj_weight=m.ones(4, 4),
+                       v_proj_weight=m.ones(4, 4)),
+        lambda m: call(m, in_proj_weight=None),
+        lambda m: call(m, **sep, q_proj_weight=m.ones(4, 4), k_proj_weight=None, v_proj_weight=m.ones(4, 4)),
+        lambda m: call(m, k=(2, 3, 3), **sep, q_proj_weight=m.ones(4, 4), k_proj_weight=m.ones(4, 4),
+                       v_proj_weight=m.ones(4, 4)),
+        lambda m: call(m, **sep, q_proj_weight=m.ones(4, 4), k_proj_weight=m.ones(4, 4), v_proj_weight=m.ones(4, 4),
+                       in_proj_bias=m.ones(9)),
+        lambda m: call(m, bias_k=m.ones(1, 1, 4)),
+        lambda m: call(m, bias_v=m.ones(1, 1, 4)),
+        lambda m: call(m, bias_k=m.ones(1, 1, 4), bias_v=m.ones(1, 1, 4), static_k=m.ones(6, 2, 2)),
+        lambda m: call(m, static_k=m.ones(5, 2, 2)),
+        lambda m: call(m, static_v=m.ones(6, 2, 3)),
+        lambda m: call(m, key_padding_mask=m.zeros(2, 2, dtype=m.bool)),
+        lambda m: call(m, attn_mask=m.zeros(2, 2, 2)),
+        lambda m: call(m, embed_dim_to_check=6),
+    ]
+    for i, case in enumerate(cases):
+        with pytest.raises(Exception) as t_err:
+            case(torch)
+        with pytest.raises(Exception) as e_err:
+            case(ember)
+        assert type(e_err.value) is type(t_err.value), (i, str(t_err.value))
+        assert str(e_err.value) == str(t_err.value), i
+
+
 def test_multihead_functional_matches_module():
     tm, em = _pair(torch.nn.MultiheadAttention, EA.MultiheadAttention, 4, 2)
     x = _x(3, 2, 4)

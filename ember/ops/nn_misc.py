@@ -888,6 +888,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     options = {"attn_mask": attn_mask, "is_causal": is_causal, "scale": scale, "enable_gqa": enable_gqa}
     fused = (dropout_p == 0.0 and query.dim() == 4 and key.dim() == 4 and value.dim() == 4
+             and query.stride(-1) == 1 and key.stride(-1) == 1 and value.stride(-1) == 1  # torch's flash criteria
              and _grad_state.enabled and (query.requires_grad or key.requires_grad or value.requires_grad)
              and not (attn_mask is not None and attn_mask.requires_grad))
     if not fused:
@@ -897,6 +898,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     with enable_grad():
         inner_out = _attention_math(*inner_inputs, **options)
     out = inner_out.detach()
+    if not query.is_contiguous():  # torch's kernel writes into empty_like(query): MHA's later reshape is a view
+        from .creation import empty_like
+
+        out = empty_like(query).copy_(out)
     node = ScaledDotProductFlashAttentionForCpuBackward0(query, key, value, inner_inputs, inner_out)
     record(node, (query, key, value), out)
     return out
