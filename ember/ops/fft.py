@@ -1,0 +1,378 @@
+"""torch.fft: discrete Fourier transforms over NumPy's pocketfft, built as ATen builds them.
+
+Every user-facing transform reduces to one of three primitives, each a graph node as in PyTorch:
+`_fft_c2c` (FftC2CBackward0), `_fft_r2c` (FftR2CBackward0, optionally one-sided) and `_fft_c2r`
+(FftC2RBackward0). A primitive computes the unnormalised transform and scales it by ATen's normalisation
+mode (0: none, 1: 1/sqrt(n), 2: 1/n), whatever the direction; the user functions pick the mode from `norm` and
+the direction as ATen's norm_from_string does. The backward of each primitive is another primitive, so
+gradients of any order come for free.
+"""
+
+import math
+
+from .. import _dtype
+from .._backend import np
+from ._common import Node, Tensor, needs_grad, record, wrap, wrap_dim
+
+_NONE, _BY_ROOT_N, _BY_N = 0, 1, 2
+
+
+def _norm_mode(norm, forward):
+    if norm is None or norm == "backward":
+        return _NONE if forward else _BY_N
+    if norm == "forward":
+        return _BY_N if forward else _NONE
+    if norm == "ortho":
+        return _BY_ROOT_N
+    raise RuntimeError(f'Invalid normalization mode: "{norm}"')
+
+
+def _scale(arr, mode, n):
+    if mode == _NONE or n == 0:
+        return arr
+    factor = 1.0 / (math.sqrt(n) if mode == _BY_ROOT_N else n)
+    arr *= arr.real.dtype.type(factor)
+    return arr
+
+
+def _signal_numel(shape, dims):
+    return math.prod(shape[d] for d in dims)
+
+
+def _complex_of(dt):
+    return np.complex128 if dt == np.float64 else np.complex64
+
+
+# -------------------------------------------------------------------------------------------------------
+# the three primitives
+
+
+class FftC2CBackward0(Node):
+    def __init__(self, dims, normalization, forward):
+        self.dims, self.normalization, self.forward = dims, normalization, forward
+
+    def backward(self, grad):
+        return _fft_c2c(grad, self.dims, self.normalization, not self.forward)
+
+
+def _fft_c2c(x, dims, normalization, forward):
+    a = x._data
+    transform = np.fft.fftn if forward else np.fft.ifftn
+    # NumPy's "forward" norm leaves its inverse transform unscaled: both directions start unnormalised
+    r = transform(a, axes=dims, norm="backward" if forward else "forward").astype(a.dtype, copy=False)
+    out = wrap(_scale(r, normalization, _signal_numel(a.shape, dims)))
+    if needs_grad(x):
+        record(FftC2CBackward0(dims, normalization, forward), (x,), out)
+    return out
+
+
+class FftR2CBackward0(Node):
+    def __init__(self, dims, normalization, onesided, last_dim_size):
+        self.dims, self.normalization, self.onesided, self.last_dim_size = dims, normalization, onesided, last_dim_size
+
+    def backward(self, grad):
+        if not self.onesided:
+            return _fft_c2c(grad, self.dims, self.normalization, False).real
+        # one-sided: the dropped half of the spectrum gets zero gradient, then the full inverse transform
+        last = self.dims[-1]
+        missing = self.last_dim_size - grad.shape[last]
+        full = grad
+        if missing > 0:
+            shape = list(grad.shape)
+            shape[last] = self.last_dim_size
+            full = grad.new_zeros(shape)
+            full.narrow(last, 0, grad.shape[last]).copy_(grad)
+        return _fft_c2c(full, self.dims, self.normalization, False).real
+
+
+def _fft_r2c(x, dims, normalization, onesided):
+    a = x._data
+    cdt = _complex_of(a.dtype)
+    if onesided:
+        r = np.fft.rfftn(a, axes=dims) if len(dims) > 1 else np.fft.rfft(a, axis=dims[0])
+    else:
+        r = np.fft.fftn(a, axes=dims)
+    r = np.ascontiguousarray(r.astype(cdt, copy=False))
+    out = wrap(_scale(r, normalization, _signal_numel(a.shape, dims)))
+    if needs_grad(x):
+        record(FftR2CBackward0(dims, normalization, onesided, a.shape[dims[-1]]), (x,), out)
+    return out
+
+
+class FftC2RBackward0(Node):
+    def __init__(self, dims, normalization):
+        self.dims, self.normalization = dims, normalization
+
+    def backward(self, grad):
+        # the one-sided forward transform of the gradient; the bins that stand for two conjugate ones count twice
+        g = _fft_r2c(grad, self.dims, self.normalization, True)
+        last = self.dims[-1]
+        doubled = grad.shape[last] - g.shape[last]
+        if doubled > 0:
+            g = g.clone() if g.grad_fn is None else g
+            g.narrow(last, 1, doubled).mul_(2)
+        return g
+
+
+def _fft_c2r(x, dims, normalization, last_dim_size):
+    a = x._data
+    shape = [a.shape[d] for d in dims]
+    shape[-1] = last_dim_size
+    r = np.fft.irfftn(a, s=shape, axes=dims, norm="forward")  # unnormalised
+    r = r.astype(np.float64 if a.dtype == np.complex128 else np.float32, copy=False)
+    out = wrap(_scale(np.ascontiguousarray(r), normalization, math.prod(shape)))
+    if needs_grad(x):
+        record(FftC2RBackward0(dims, normalization), (x,), out)
+    return out
+
+
+# -------------------------------------------------------------------------------------------------------
+# ATen's argument handling
+
+
+def _promote(x, name, require_complex=False):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"fft_{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    dt = x.dtype
+    if dt.is_complex:
+        return x
+    if dt in (_dtype.float16, _dtype.bfloat16):
+        raise RuntimeError(f"Unsupported dtype {_dtype_label(dt)}")
+    if not dt.is_floating_point:  # integers and bool compute in the default float type
+        x = x.to(_dtype.get_default_dtype())
+    if require_complex:
+        x = x.to(_dtype.complex128 if x.dtype == _dtype.float64 else _dtype.complex64)
+    return x
+
+
+def _dtype_label(dt):
+    return {"float16": "Half", "bfloat16": "BFloat16"}.get(str(dt).removeprefix("torch."), str(dt))
+
+
+def _resize(x, dims, sizes):
+    """Trim (slice) or zero-pad (constant_pad_nd) `x` to `sizes` along `dims`, as ATen's resize_fft_input."""
+    pad = [0] * (2 * x.dim())
+    must_pad = False
+    for d, n in zip(dims, sizes):
+        if n == -1:
+            continue
+        if x.shape[d] < n:
+            must_pad = True
+            pad[len(pad) - 2 * d - 1] = n - x.shape[d]
+        if x.shape[d] > n:
+            x = x.narrow(d, 0, n)
+    if must_pad:
+        from .nn_misc import pad as constant_pad
+
+        x = constant_pad(x, pad)
+    return x
+
+
+def _check_n(n):
+    if n < 1:
+        raise RuntimeError(f"Invalid number of data points ({n}) specified")
+
+
+def _one_dim(x, n, dim):
+    d = wrap_dim(dim, x.dim()) if x.dim() else _scalar_dim_error()
+    return d, (x.shape[d] if n is None else n)
+
+
+def _scalar_dim_error():
+    raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+
+
+def _r2c(name, x, n, dim, norm, forward, onesided):
+    if isinstance(x, Tensor) and x.is_complex():
+        raise RuntimeError(f"{name} expects a real input tensor, but got {_complex_label(x.dtype)}")
+    x = _promote(x, name)
+    d, size = _one_dim(x, n, dim)
+    _check_n(size)
+    if n is not None:
+        x = _resize(x, [d], [size])
+    out = _fft_r2c(x, (d,), _norm_mode(norm, forward), onesided)
+    return out if forward else out.conj()
+
+
+def _complex_label(dt):
+    return {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(str(dt).removeprefix("torch."), str(dt))
+
+
+def _c2c(name, x, n, dim, norm, forward):
+    d, size = _one_dim(x, n, dim)
+    _check_n(size)
+    if n is not None:
+        x = _resize(x, [d], [size])
+    return _fft_c2c(x, (d,), _norm_mode(norm, forward), forward)
+
+
+def _c2r(name, x, n, dim, norm, forward):
+    x = _promote(x, name, require_complex=True)
+    d = wrap_dim(dim, x.dim()) if x.dim() else _scalar_dim_error()
+    size = 2 * (x.shape[d] - 1) if n is None else n
+    _check_n(size)
+    if n is not None:
+        x = _resize(x, [d], [size // 2 + 1])
+    if forward:
+        x = x.conj()
+    return _fft_c2r(x, (d,), _norm_mode(norm, forward), size)
+
+
+def _shape_and_dims(x, s, dim, name):
+    """ATen's canonicalize_fft_shape_and_dim_args: the signal sizes and the (distinct, wrapped) dims."""
+    if dim is not None:
+        dims = [wrap_dim(d, x.dim()) for d in ([dim] if isinstance(dim, int) else dim)]
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("FFT dims must be unique")
+    if s is not None:
+        s = list(s)
+        if dim is not None and len(s) != len(dims):
+            raise RuntimeError("When given, dim and shape arguments must have the same length")
+        if len(s) > x.dim():
+            raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has {x.dim()} dimensions.")
+        if dim is None:
+            dims = list(range(x.dim() - len(s), x.dim()))
+        sizes = [x.shape[d] if n == -1 else n for d, n in zip(dims, s)]
+    else:
+        if dim is None:
+            dims = list(range(x.dim()))
+        sizes = [x.shape[d] for d in dims]
+    for n in sizes:
+        if n <= 0:
+            raise RuntimeError(f"Invalid number of data points ({n}) specified")
+    return sizes, dims
+
+
+# -------------------------------------------------------------------------------------------------------
+# the public functions
+
+
+def fft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    if isinstance(input, Tensor) and input.is_complex():
+        return _c2c("fft", _promote(input, "fft"), n, dim, norm, True)
+    return _r2c("fft", input, n, dim, norm, True, False)
+
+
+def ifft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    if isinstance(input, Tensor) and input.is_complex():
+        return _c2c("ifft", _promote(input, "ifft"), n, dim, norm, False)
+    return _r2c("ifft", input, n, dim, norm, False, False)
+
+
+def rfft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    return _r2c("rfft", input, n, dim, norm, True, True)
+
+
+def irfft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    return _c2r("irfft", input, n, dim, norm, False)
+
+
+def hfft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    return _c2r("hfft", input, n, dim, norm, True)
+
+
+def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
+    _no_out(out)
+    return _r2c("ihfft", input, n, dim, norm, False, True)
+
+
+def _fftn(name, input, s, dim, norm, forward):
+    x = _promote(input, name, require_complex=True)
+    sizes, dims = _shape_and_dims(x, s, dim, name)
+    x = _resize(x, dims, sizes)
+    if not dims:
+        return x
+    return _fft_c2c(x, tuple(dims), _norm_mode(norm, forward), forward)
+
+
+def fftn(input, s=None, dim=None, norm=None, *, out=None):
+    _no_out(out)
+    return _fftn("fftn", input, s, dim, norm, True)
+
+
+def ifftn(input, s=None, dim=None, norm=None, *, out=None):
+    _no_out(out)
+    return _fftn("ifftn", input, s, dim, norm, False)
+
+
+def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return fftn(input, s, dim, norm, out=out)
+
+
+def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return ifftn(input, s, dim, norm, out=out)
+
+
+def rfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _no_out(out)
+    if isinstance(input, Tensor) and input.is_complex():
+        raise RuntimeError(f"rfftn expects a real-valued input tensor, but got {_complex_label(input.dtype)}")
+    x = _promote(input, "rfftn")
+    sizes, dims = _shape_and_dims(x, s, dim, "rfftn")
+    if not dims:
+        raise RuntimeError("rfftn must transform at least one axis")
+    x = _resize(x, dims, sizes)
+    return _fft_r2c(x, tuple(dims), _norm_mode(norm, True), True)
+
+
+def irfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _no_out(out)
+    x = _promote(input, "irfftn", require_complex=True)
+    sizes, dims = _shape_and_dims(x, s, dim, "irfftn")
+    if not dims:
+        raise RuntimeError("irfftn must transform at least one axis")
+    last_size = 2 * (x.shape[dims[-1]] - 1) if s is None or s[-1] == -1 else sizes[-1]
+    _check_n(last_size)
+    sizes[-1] = last_size // 2 + 1
+    x = _resize(x, dims, sizes)
+    return _fft_c2r(x, tuple(dims), _norm_mode(norm, False), last_size)
+
+
+def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return rfftn(input, s, dim, norm, out=out)
+
+
+def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return irfftn(input, s, dim, norm, out=out)
+
+
+def _no_out(out):
+    if out is not None:
+        raise NotImplementedError("torch.fft functions' out= argument is not implemented in ember")
+
+
+def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
+    k = np.concatenate([np.arange((n + 1) // 2), np.arange(-(n // 2), 0)])
+    return _frequencies(k, n, d, dtype, requires_grad)
+
+
+def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
+    return _frequencies(np.arange(n // 2 + 1), n, d, dtype, requires_grad)
+
+
+def _frequencies(k, n, d, dtype, requires_grad):
+    """ATen's construction: the bin numbers in the output dtype, times 1/(n*d) computed in that dtype."""
+    dt = (dtype or _dtype.get_default_dtype())._np
+    with np.errstate(divide="ignore", invalid="ignore"):  # n == 0: rfftfreq's one bin is 0 * inf = nan, as ATen's
+        out = k.astype(dt) * dt.type(np.float64(1.0) / (n * d))
+    t = wrap(np.ascontiguousarray(out))
+    return t.requires_grad_() if requires_grad else t
+
+
+def fftshift(input, dim=None):
+    dims = list(range(input.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    return input.roll([input.shape[d] // 2 for d in dims], dims)
+
+
+def ifftshift(input, dim=None):
+    dims = list(range(input.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    return input.roll([(input.shape[d] + 1) // 2 for d in dims], dims)
+
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "fft2", "ifft2", "rfftn", "irfftn",
+           "rfft2", "irfft2", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]

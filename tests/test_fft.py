@@ -1,0 +1,93 @@
+"""ember.fft against torch.fft: values, dtypes, graphs (FftR2C/C2C/C2RBackward0 as ATen composes them),
+gradients of every order, and errors."""
+
+import numpy as np
+import pytest
+from harness import compare, compare_grad, sample
+from test_autograd_graphs import assert_same_graphs
+
+import ember
+import ember.fft  # noqa: F401
+
+X = sample((3, 8), "float64")
+Z = sample((3, 8), "float64", seed=1) + 1j * sample((3, 8), "float64", seed=2)
+
+TRANSFORMS = {
+    "fft": lambda m, t: m.fft.fft(t),
+    "fft_n_pad": lambda m, t: m.fft.fft(t, n=11, norm="ortho"),
+    "ifft_n_trim": lambda m, t: m.fft.ifft(t, n=5, dim=0),
+    "rfft": lambda m, t: m.fft.rfft(t, norm="forward"),
+    "irfft": lambda m, t: m.fft.irfft(t),
+    "irfft_n": lambda m, t: m.fft.irfft(t, n=9, norm="ortho"),
+    "hfft": lambda m, t: m.fft.hfft(t, n=6),
+    "ihfft": lambda m, t: m.fft.ihfft(t),
+    "fft2": lambda m, t: m.fft.fft2(t),
+    "ifftn_s": lambda m, t: m.fft.ifftn(t, s=(4, 5), norm="ortho"),
+    "rfft2_s": lambda m, t: m.fft.rfft2(t, s=(4, 6)),
+    "rfftn_dim": lambda m, t: m.fft.rfftn(t, dim=0),
+    "irfft2": lambda m, t: m.fft.irfft2(t),
+    "irfftn_s": lambda m, t: m.fft.irfftn(t, s=(3, 9)),
+    "fftshift": lambda m, t: m.fft.fftshift(t),
+    "ifftshift_dim": lambda m, t: m.fft.ifftshift(t, dim=1),
+}
+REAL_ONLY = {"rfft", "ihfft", "rfft2_s", "rfftn_dim"}
+
+
+def _finish(y):  # a real scalar-like view for the seed gradient: |y| for complex results
+    return y.abs() if y.is_complex() else y
+
+
+@pytest.mark.parametrize("name, kind", [(n, "real") for n in sorted(TRANSFORMS)] +
+                         [(n, "complex") for n in sorted(TRANSFORMS) if n not in REAL_ONLY])
+def test_transform_values_graph_and_gradients(name, kind):
+    data = X if kind == "real" else Z
+    fn = TRANSFORMS[name]
+    compare_grad(lambda m, t: _finish(fn(m, t)), data)
+    assert_same_graphs(lambda m, t: fn(m, t), data)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "complex64"])
+def test_dtypes_follow_torch(dtype):
+    data = sample((4, 6), dtype)
+    for name in ("fft", "ifft", "irfft", "hfft", "fft2", "irfft2"):
+        compare(lambda m, t: TRANSFORMS[name](m, t), data, rtol=1e-4, atol=1e-4)
+    if dtype != "complex64":
+        compare(lambda m, t: m.fft.rfft(t), data, rtol=1e-4, atol=1e-4)
+
+
+def test_gradcheck_and_gradgradcheck_of_the_primitives():
+    for fn in (lambda t: ember.fft.rfft(t, n=7), lambda t: ember.fft.irfft(ember.fft.rfft(t)),
+               lambda t: ember.fft.fftn(t * (1 + 2j), norm="ortho"), lambda t: ember.fft.hfft(ember.fft.ihfft(t))):
+        x = ember.tensor(sample((2, 5), "float64"), requires_grad=True)
+        assert ember.autograd.gradcheck(fn, (x,))
+        assert ember.autograd.gradgradcheck(fn, (x,))
+
+
+def test_frequencies_and_shifts():
+    for args in [(7,), (8, 0.1), (1,), (0,)]:
+        compare(lambda m: m.fft.fftfreq(*args))
+        compare(lambda m: m.fft.rfftfreq(*args))
+    compare(lambda m: m.fft.fftfreq(5, 2.0, dtype=m.float64))
+    compare(lambda m: m.fft.fftshift(m.fft.fftfreq(10)))
+    compare(lambda m: m.fft.ifftshift(m.fft.fftshift(m.arange(9).reshape(3, 3))))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.fft.rfft(m.ones(4, dtype=m.complex64)),
+    lambda m: m.fft.fft(m.ones(4), n=0),
+    lambda m: m.fft.fft(m.ones(4), norm="sideways"),
+    lambda m: m.fft.fft(m.ones(4), dim=2),
+    lambda m: m.fft.fftn(m.ones(4, 4), dim=(0, 0)),
+    lambda m: m.fft.fftn(m.ones(4, 4), s=(2, 2, 2)),
+    lambda m: m.fft.irfft(m.ones(1)),
+    lambda m: m.fft.fft([1.0, 2.0]),
+])
+def test_errors(call):
+    compare(call)
+
+
+def test_power_spectrum_of_a_sine_peaks_at_its_frequency():
+    t = ember.arange(64, dtype=ember.float64) / 64
+    spectrum = ember.fft.rfft(ember.sin(2 * np.pi * 5 * t)).abs()
+    assert int(spectrum.argmax()) == 5
+    np.testing.assert_allclose(float(spectrum[5]), 32.0, rtol=1e-12)
