@@ -398,3 +398,35 @@ def test_generate_square_subsequent_mask_dtype():
     e = ET.Transformer.generate_square_subsequent_mask(3, dtype=ember.float64)
     assert e.dtype == ember.float64
     np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+# rows whose every key is masked: torch's inference fast path (fused kernel) gives NaN, its general path 0
+@pytest.mark.parametrize("setting", ["eval_no_grad", "eval_grad", "train_no_grad", "cross_attention", "odd_heads",
+                                     "attn_mask_row", "merged_masks", "encoder_layer"])
+def test_fully_masked_rows_follow_torchs_fast_path(setting):
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+
+    def run(m):
+        m.manual_seed(0)
+        heads = 1 if setting == "odd_heads" else 2
+        layer = (m.nn.TransformerEncoderLayer(4, heads, 8, batch_first=True) if setting == "encoder_layer" else
+                 m.nn.MultiheadAttention(4, heads, batch_first=True))
+        layer.train(setting == "train_no_grad")
+        if setting != "encoder_layer":
+            layer.dropout = 0.0
+        t = m.tensor(x)
+        kpm = m.tensor([[True, True, True], [False, True, False]])
+        attn = m.tensor([[False, False, False], [True, True, True], [False, True, False]])
+        with m.set_grad_enabled(setting == "eval_grad"):
+            if setting == "encoder_layer":
+                return layer(t, src_key_padding_mask=kpm)
+            if setting == "attn_mask_row":
+                return layer(t, t, t, attn_mask=attn, need_weights=False)[0]
+            if setting == "merged_masks":
+                return layer(t, t, t, attn_mask=attn, key_padding_mask=kpm, need_weights=False)[0]
+            key = t * 1 if setting == "cross_attention" else t
+            return layer(t, key, key, key_padding_mask=kpm, need_weights=False)[0]
+
+    expected, got = run(torch), run(ember)
+    np.testing.assert_array_equal(np.isnan(got.detach().numpy()), np.isnan(expected.detach().numpy()))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-5)

@@ -6,6 +6,8 @@ import math
 import warnings
 
 from ... import _dtype
+from ..._backend import np
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops import nn_misc as F
 from ...ops.activation import softmax
 from ...ops.creation import empty, zeros, zeros_like
@@ -272,6 +274,19 @@ def _check_static(t, name, batch_heads, head_dim):
         raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.size(2)}")
 
 
+def _fully_masked_rows(attn_mask, key_padding_mask, batch, length, source_length):
+    """(batch, length) bools: the query rows for which some head sees only -inf (masked) keys. The masks are
+    canonical (float, -inf where masked): attn_mask (L, S) or (batch * heads, L, S), key_padding_mask (N, S)."""
+    blocked = np.zeros((batch, 1, length, source_length), bool)
+    if attn_mask is not None:
+        a = attn_mask._data == -np.inf
+        blocked = blocked | (a.reshape(1, 1, length, source_length) if a.ndim == 2 else
+                             a.reshape(batch, -1, length, source_length))
+    if key_padding_mask is not None:
+        blocked = blocked | (key_padding_mask._data == -np.inf).reshape(batch, 1, 1, source_length)
+    return blocked.all(-1).any(1)
+
+
 class MultiheadAttention(Module):
     """torch.nn.MultiheadAttention (the general path; torch's inference fast path gives the same numbers)."""
 
@@ -340,6 +355,7 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         is_batched = query.dim() == 3
+        fast_path = self._takes_fast_path(query, key, value, is_batched)
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask),
                                            "attn_mask", query.dtype)
         attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
@@ -367,8 +383,27 @@ class MultiheadAttention(Module):
                 self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
                 **common)
         if self.batch_first and is_batched:
-            return out.transpose(1, 0), weights
+            out = out.transpose(1, 0)
+        if fast_path and not need_weights and (attn_mask is not None or key_padding_mask is not None):
+            # torch's fused kernel softmaxes a row whose every key is masked into NaN (the general path gives 0)
+            rows = _fully_masked_rows(attn_mask, key_padding_mask, *out.shape[:2], key.shape[0])
+            out._data[rows] = np.nan
         return out, weights
+
+    def _takes_fast_path(self, query, key, value, is_batched):
+        """torch's conditions for _native_multi_head_attention (inference on batched, batch_first self-attention
+        with packed, biased projections and no grad to record). Its numbers equal the general path's except for
+        rows whose every key is masked."""
+        if not is_batched or query is not key or key is not value or self.training or not self.batch_first:
+            return False
+        if self.num_heads % 2 or self.bias_k is not None or self.bias_v is not None or self.add_zero_attn:
+            return False
+        if not self._qkv_same_embed_dim or self.in_proj_bias is None:
+            return False
+        if query.dtype != self.in_proj_weight.dtype or query.dtype != self.in_proj_bias.dtype:
+            return False
+        tensors = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight, self.out_proj.bias)
+        return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
     def merge_masks(self, attn_mask, key_padding_mask, query):
         """(merged mask, mask type) as torch computes it for its fast path: 0 = attn_mask (L, S),
