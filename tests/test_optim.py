@@ -76,6 +76,10 @@ CASES = [
     ("RAdam", {"lr": 0.01}, {"weight_decay": 0.1}),
     ("RAdam", {"lr": 0.01, "betas": (0.9, 0.9), "weight_decay": 0.1, "decoupled_weight_decay": True},
      {"maximize": True}),
+    ("Rprop", {"lr": 0.01}, {"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.05)}),
+    ("Rprop", {"lr": 0.05, "maximize": True}, None),
+    ("ASGD", {"lr": 0.05}, {"lambd": 0.1, "alpha": 0.5, "t0": 3, "weight_decay": 0.1}),
+    ("ASGD", {"lr": 0.01, "t0": 5, "maximize": True}, None),
 ]
 
 
@@ -108,7 +112,8 @@ def test_parameters_without_grad_are_skipped(name):
 
 
 @pytest.mark.parametrize("name,kw", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.01}),
-                                     ("RMSprop", {"lr": 0.01, "centered": True})])
+                                     ("RMSprop", {"lr": 0.01, "centered": True}), ("Rprop", {"lr": 0.01}),
+                                     ("ASGD", {"lr": 0.01, "t0": 3})])
 def test_complex_parameters(name, kw):
     init, grads = _arrays(np.float32, 10, shapes=[(3, 2), (4,)])
     cinit = [(a + 0.5j * a[::-1]).astype(np.complex64) for a in init]
@@ -209,7 +214,7 @@ def test_load_state_dict_errors_and_casts():
 # param_groups, repr, errors
 
 
-ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS"]
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "Rprop", "ASGD"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -248,6 +253,8 @@ def _error(fn):
     lambda m: m.optim.RMSprop([m.nn.Parameter(m.ones(2))], alpha=-1.0),
     lambda m: m.optim.Adadelta([m.nn.Parameter(m.ones(2))], rho=1.5),
     lambda m: m.optim.NAdam([m.nn.Parameter(m.ones(2))], momentum_decay=-1.0),
+    lambda m: m.optim.Rprop([m.nn.Parameter(m.ones(2))], etas=(1.5, 0.5)),
+    lambda m: m.optim.ASGD([m.nn.Parameter(m.ones(2))], weight_decay=-1.0),
     lambda m: m.optim.SGD(m.ones(2), lr=0.1),
     lambda m: m.optim.SGD([], lr=0.1),
     lambda m: m.optim.SGD([1.0], lr=0.1),
