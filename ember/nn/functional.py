@@ -2,6 +2,7 @@
 
 from ..ops.activation import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
+from ..ops.ctc import ctc_loss  # noqa: F401
 from ..ops.loss import *  # noqa: F403
 from ..ops.misc import pdist  # noqa: F401 - torch.nn.functional.pdist
 from ..ops.nn_misc import *  # noqa: F403
