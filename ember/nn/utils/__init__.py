@@ -1,7 +1,7 @@
 """ember.nn.utils (torch.nn.utils): gradient clipping, parameter vectors, weight/spectral norm,
 parametrizations and the rnn packing helpers."""
 
-from . import parametrizations, parametrize, rnn  # noqa: F401
+from . import parametrizations, parametrize, rnn, stateless  # noqa: F401
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
