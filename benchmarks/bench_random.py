@@ -1,6 +1,6 @@
 """Random sampling, run with ember and torch alternately in one process (both draw PyTorch's stream).
 
-    python benchmarks/bench_random.py [--repeat 5] [--filter randn]
+    python benchmarks/bench_random.py [--repeat 5] [--filter randn] [--cpu]
 
 Prints, per workload, the best time of each library and the ratio ember/torch (lower is better). Absolute times
 on shared machines are noise; ratios taken in one run, alternating, are not.
@@ -46,18 +46,22 @@ def workloads():
     }
 
 
-def best_time(fn, module, number):
-    t = time.perf_counter()
+def best_time(fn, module, number, clock=time.perf_counter):
+    t = clock()
     for _ in range(number):
         fn(module)
-    return (time.perf_counter() - t) / number
+    return (clock() - t) / number
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="alternating rounds per workload")
     parser.add_argument("--filter", default="", help="only workloads whose name contains this")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time this process's CPU time instead of wall time (steadier on a loaded machine; "
+                             "both libraries fill single-threaded here, so the ratios compare the same work)")
     args = parser.parse_args(argv)
+    clock = time.process_time if args.cpu else time.perf_counter
 
     print(f"ember {ember.__version__}, torch {torch.__version__}, numpy {np.__version__}, "
           f"torch threads {torch.get_num_threads()}")
@@ -69,7 +73,7 @@ def main(argv=None):
         best = {ember: float("inf"), torch: float("inf")}
         for _ in range(args.repeat):
             for m in (ember, torch):
-                best[m] = min(best[m], best_time(fn, m, number))
+                best[m] = min(best[m], best_time(fn, m, number, clock))
         print(f"{name:36} {fmt(best[ember]):>10} {fmt(best[torch]):>10} {best[ember] / best[torch]:>11.2f}x")
 
 

@@ -131,6 +131,10 @@ def test_normal_fill_stream(seed, dtype):
 def test_normal_fill_large_and_generator():
     assert_same_stream(lambda m, g: m.randn(1_000_000, generator=g), 0, generator=True)
     assert_same_stream(lambda m, g: m.randn(4, 250, 3, generator=g), 1, generator=True)
+    # more than one chunk of 4096 rows with a ragged end: into a new buffer (randn) and into the tensor (normal_)
+    assert_same_stream(lambda m, g: m.randn(70_001, generator=g), 2, generator=True)
+    assert_same_stream(lambda m, g: m.empty(70_001).normal_(0.5, 2.0, generator=g), 3, generator=True)
+    assert_same_stream(lambda m, g: m.empty(70_000, dtype=m.float16).normal_(generator=g), 4, generator=True)
 
 
 def test_normal_overloads_and_like_stream():
@@ -173,15 +177,7 @@ def test_default_module_inits_stream():
 
 def _words_feeding_torch(words):
     """A torch generator whose next 623 words are `words` (the state's key holds their untempered values)."""
-    y = np.asarray(words, np.uint32).copy()
-    y ^= y >> np.uint32(18)
-    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
-    x = y.copy()
-    for _ in range(5):
-        x = y ^ ((x << np.uint32(7)) & np.uint32(0x9D2C5680))
-    y = x.copy()
-    for _ in range(3):
-        x = y ^ (x >> np.uint32(11))
+    x = _untemper(np.asarray(words, np.uint32))
     state = torch.Generator().manual_seed(0).get_state().numpy().copy()
     state[24:24 + 624 * 8] = x.astype(np.uint64).view(np.uint8)
     state[8:12] = np.array([624], np.int32).view(np.uint8)  # left: no twist for 623 words
@@ -203,6 +199,74 @@ def test_normal_fill_over_chosen_uniforms():
         expected = torch.randn(608, generator=_words_feeding_torch(words)).numpy()
         g = ember.Generator().set_state(ember.from_numpy(_words_feeding_torch(words).get_state().numpy().copy()))
         np.testing.assert_array_equal(ember.randn(608, generator=g).numpy(), expected)
+
+
+@pytest.mark.parametrize("mean,std", [(0.0, 1.0), (0.0, 0.02), (0.0, 1e-44), (0.0, 0.0), (0.0, float("inf")),
+                                      (1.5, 1.0), (-0.0, 2.0)])
+def test_normal_fill_signed_zeros(mean, std):
+    """Zeros keep PyTorch's sign: the word 0 gives a zero radius (the FMA with mean 0 makes +0 of it), a tiny std
+    underflows products to -0 (which the FMA keeps). Compared bit for bit, as == would not tell -0 from +0."""
+    rng = np.random.RandomState(1)
+    words = rng.randint(0, 2**32, 624, dtype=np.uint64).astype(np.uint32)
+    words[:608].reshape(-1, 16)[::3, :8] = 0
+    expected = torch.empty(608).normal_(mean, std, generator=_words_feeding_torch(words)).numpy()
+    g = ember.Generator().set_state(ember.from_numpy(_words_feeding_torch(words).get_state().numpy().copy()))
+    actual = ember.empty(608).normal_(mean, std, generator=g).numpy()
+    np.testing.assert_array_equal(actual.view(np.int32), expected.view(np.int32))
+
+
+def _untemper(y):
+    """mt19937's state words whose tempered outputs are y (uint32 arrays of any shape)."""
+    y = y ^ (y >> np.uint32(18))
+    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+    x = y.copy()
+    for _ in range(5):
+        x = y ^ ((x << np.uint32(7)) & np.uint32(0x9D2C5680))
+    y = x.copy()
+    for _ in range(3):
+        x = y ^ (x >> np.uint32(11))
+    return x
+
+
+def _torch_fill16(blocks):
+    """torch.randn over rows of 16 chosen words, 38 rows (608 words) per generator state."""
+    rows = blocks.shape[0]
+    calls = -(-rows // 38)
+    padded = np.zeros((calls, 624), np.uint32)
+    padded[:, :608] = np.concatenate([blocks, np.zeros((calls * 38 - rows, 16), np.uint32)]).reshape(calls, 608)
+    keys = _untemper(padded).astype(np.uint64).view(np.uint8)
+    state = torch.Generator().manual_seed(0).get_state().numpy().copy()
+    state[8:12] = np.array([624], np.int32).view(np.uint8)  # left: no twist for 623 words
+    state[16:24] = 0  # next
+    g, out = torch.Generator(), np.empty((padded.shape[0], 608), np.float32)
+    for i, key in enumerate(keys):
+        state[24:24 + 624 * 8] = key
+        g.set_state(torch.from_numpy(state))
+        out[i] = torch.randn(608, generator=g).numpy()
+    return out.reshape(-1, 16)[:rows]
+
+
+@pytest.mark.slow
+def test_normal_kernel_exhaustive():
+    """Each of the 2**24 possible uniforms through the radius half (the angle word 0: cos 1, sin 0) and through the
+    angle half (with a radius of exactly 1), against PyTorch: the float32 kernel's emulated roundings are then
+    proven right for every input, including the steps that skip the midpoint check (_fma_unchecked)."""
+    from ember.ops.random import _normal16_float
+
+    radius_one = None
+    for half in (0, 1):
+        for start in range(0, 2**24, 2**20):
+            blocks = np.zeros((2**17, 16), np.uint32)
+            blocks[:, 8 * half:8 * half + 8] = np.arange(start, start + 2**20, dtype=np.uint32).reshape(-1, 8)
+            if half:
+                blocks[:, :8] = radius_one
+            expected = _torch_fill16(blocks)
+            actual = np.empty_like(expected)
+            _normal16_float(blocks, actual, 0.0, 1.0)
+            np.testing.assert_array_equal(actual.view(np.int32), expected.view(np.int32))
+            if radius_one is None and (expected[:, :8] == 1).any():
+                radius_one = blocks[:, :8][expected[:, :8] == 1][0]
+        assert radius_one is not None
 
 
 # --- multinomial ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ and float32 normals on CPUs where PyTorch has no AVX2 kernel (it then calls libm
 
 import builtins
 import math
+import threading
 import warnings
 
 from .. import _dtype
@@ -295,8 +296,8 @@ class _Fma32:
     float32 midpoint (about one case in 2**29), where a second rounding can go the wrong way: `checked` finds those
     elements and redoes them rounding to odd, with the sum's error term. Operands: float64 arrays or scalars."""
 
-    def __init__(self, n):
-        self.t = np.empty(n, _F64)
+    def __init__(self, n, t=None):
+        self.t = np.empty(n, _F64) if t is None else t
         self.bits = np.empty(n, np.int64)
 
     def exact(self, a, b, c, out):
@@ -326,210 +327,298 @@ class _Fma32:
         out[...] = t
 
 
+def _fma_unchecked(a, b, c, out):
+    """out = a*b + c (float64 a overwritten), rounded to float64 and then to float32 without _Fma32's midpoint
+    check. Used only on the float32 normal kernel's own intermediate values, whose inputs are only 2**24: for
+    every one of them the kernel's output equals PyTorch's (tests/test_random_streams.py::
+    test_normal_kernel_exhaustive), so no second rounding there goes astray."""
+    np.multiply(a, b, a)
+    np.add(a, c, a)
+    out[...] = a
+
+
 class _NormalWork:
     """Preallocated buffers for one chunk of `_normal16_float` (n lanes: a radius and an angle each)."""
 
     def __init__(self, n):
-        self.v, self.x, self.y, self.z, self.e, self.q, self.radius = np.empty((7, n), _F32)
-        self.x64, self.y64, self.c64 = np.empty((3, n), _F64)
-        self.k, self.ex, self.s = np.empty((3, n), np.int32)
-        self.fma = _Fma32(n)
+        (self.v, self.x, self.y, self.z, self.e, self.q, self.radius, self.x64, self.y64, self.c64, t, self.k, self.ex,
+         self.s) = _aligned(n, [_F32] * 7 + [_F64] * 4 + [np.int32] * 3)
+        self.fma = _Fma32(n, t)
+        # the views the kernel takes of them, made once (a view costs 0.5 us, a dozen per chunk)
+        self.v_bits, self.y_bits, self.q_bits = (a.view(np.int32) for a in (self.v, self.y, self.q))
+        self.k_v32, self.y_v32, self.q_v32 = (a.view(_V32) for a in (self.k, self.y, self.q))
+
+
+_WORK = threading.local()
+
+
+def _normal_work():
+    """This thread's _NormalWork for a whole chunk, made once: allocating its 14 arrays costs more than a small
+    fill itself (randn(64)), and a large one would fault in fresh pages each time."""
+    w = getattr(_WORK, "normal", None)
+    if w is None:
+        w = _WORK.normal = _NormalWork(_NORMAL_CHUNK * 8)
+    return w
+
+
+def _aligned(n, dtypes):
+    """Arrays of n elements carved from one buffer, each starting on a 64-byte cache line. NumPy's large arrays
+    start 16 bytes past one, so every 32- or 64-byte vector load of theirs straddles two lines (measured: the
+    normal kernel runs 5-7% slower on them)."""
+    sizes = [n * np.dtype(dt).itemsize for dt in dtypes]
+    starts = np.cumsum([0] + [-(-size // 64) * 64 for size in sizes])
+    buf = np.empty(int(starts[-1]) + 64, np.uint8)
+    base = -buf.ctypes.data % 64
+    return [buf[base + a:base + a + size].view(dt) for a, size, dt in zip(starts.tolist(), sizes, dtypes)]
 
 
 # Constants as 0-d arrays of the operation's type: NumPy converts a Python or NumPy scalar operand on every call
-# (0.4 us, most of a small fill's time), a 0-d array of the right type not
+# (0.4 us, most of a small fill's time), a 0-d array of the right type not. For the same reason the kernel's
+# ufuncs take their output positionally: an out= keyword is parsed on every call (60 ns of some 100 calls)
 def _c(value, dtype):
     return np.array(value, dtype)
 
 
-_I = {v: _c(v, np.int32) for v in (1, 2, 23, 29, 30, 31, 0x007FFFFF, 0x3F000000, 1 << 24, 126 + 24,
-                                   int(_SQRT_HALF.view(np.int32)), ~1, -(1 << 31))}
+_SQRT_HALF_BITS = int(_SQRT_HALF.view(np.int32))
+_V32 = np.dtype("V32")  # half a row of 16 words (or values) as one item
+_I = {v: _c(v, np.int32) for v in (1, 23, 29, 30, 31, 0xFFFFFF, 0x007FFFFF, 1 << 24, _SQRT_HALF_BITS,
+                                   _SQRT_HALF_BITS + (24 << 23), ~1, -(1 << 31))}
 _I64_35 = _c(35, np.int64)
-_M24 = _c(0xFFFFFF, np.uint32)
 _ONE, _HALF, _MINUS_TWO = (_c(v, _F32) for v in (1, 0.5, -2))
 _ANGLE_STEP = _c(_TWO_PI_F * _f32(2.0**-24), _F32)  # u * 2pi == k * (2pi * 2**-24) for u = k * 2**-24
 _FOUR_OVER_PI32 = _c(_FOUR_OVER_PI, _F32)
-_DP12 = [_c(v, _F32) for v in _PI4_PARTS[:2]]
-_DP3 = _c(_PI4_PARTS[2], _F64)
+_DP123 = _c(math.fsum(_PI4_PARTS), _F64)
+assert float(_DP123) == _PI4_PARTS[0] + _PI4_PARTS[1] + _PI4_PARTS[2]  # exact: 48 bits
 _LOG_P64 = [_c(v, _F64) for v in _LOG_P]
 _LOG_Q1_32, _LOG_Q2_32 = _c(_LOG_Q1, _F32), _c(_LOG_Q2, _F32)
-_COS_P64 = [_c(v, _F64) for v in _COS_P]
-_SIN_P64 = [_c(v, _F64) for v in _SIN_P]
-_MINUS_HALF64 = _c(-0.5, _F64)
+_HALF64 = _c(0.5, _F64)
+
+
+def _on_grid(p, binade):
+    """(p + G, G) for the float64 G = 1.5 * 2**(binade + 29), whose ulp is float32's in [2**binade, 2**(binade+1)):
+    adding G to a float64 of that magnitude rounds it (nearest, ties to even) to a float32 in one step, and
+    p + G is exact for a float32 p of that binade."""
+    grid = 1.5 * 2.0 ** (binade + 29)
+    return _c(p + grid, _F64), _c(grid, _F64)
+
+
+# The first two multiply-adds of each sincos256_ps polynomial in z = x**2 <= (pi/4)**2 stay within one binade:
+# cos: z*c0 + c1 in [-1.389e-3, -1.374e-3], then *z + c2 in [0.0408, 0.0417]; sin: z*s0 + s1 in
+# [8.21e-3, 8.34e-3], then *z + s2 in [-0.1667, -0.1616]. Each is then a product exact in float64 and one
+# float64 add onto float32's grid there: the FMA's single rounding, with no midpoint to check
+_COS_STEPS = (_c(_COS_P[0], _F64), _on_grid(_COS_P[1], -10), _on_grid(_COS_P[2], -5))
+_SIN_STEPS = (_c(_SIN_P[0], _F64), _on_grid(_SIN_P[1], -7), _on_grid(_SIN_P[2], -3))
+
+
+def _horner_on_grid(z64, steps, y64):
+    """y64 = fma(fma(z, p0, p1), z, p2) in float32 (as float64) with the grid steps of _COS_STEPS/_SIN_STEPS."""
+    p0, (p1, g1), (p2, g2) = steps
+    np.multiply(z64, p0, y64)
+    np.add(y64, p1, y64)
+    np.subtract(y64, g1, y64)
+    np.multiply(y64, z64, y64)
+    np.add(y64, p2, y64)
+    np.subtract(y64, g2, y64)
+    return y64
 
 
 def _log_radius(w, n):
     """sqrt(-2 * log256_ps(1 - u)) for u = (w.k & (2**24 - 1)) * 2**-24 (the words of n lanes).
 
     Each step is PyTorch's float32 operation; where it is a fused multiply-add, either the product is exact in
-    float32 (then it is two float32 operations with the one rounding of the add) or the sum is formed in float64
-    and rounded once (see _Fma32). Casts are separate passes: NumPy's mixed-type loops cast through buffers,
-    which is slower."""
-    k, ex, s = w.k[:n], w.ex[:n], w.s[:n]
+    float32 (then it is two float32 operations with the one rounding of the add) or the product and sum are
+    formed in float64 and rounded to float32 (exact there, or see _fma_unchecked). Casts are separate passes:
+    NumPy's mixed-type loops cast through buffers, which is slower."""
+    k, ex = w.k[:n], w.ex[:n]
     v, x, y, z, e, q = w.v[:n], w.x[:n], w.y[:n], w.z[:n], w.e[:n], w.q[:n]
     x64, y64, c64 = w.x64[:n], w.y64[:n], w.c64[:n]
-    np.bitwise_and(k.view(np.uint32), _M24, out=k.view(np.uint32))
-    np.subtract(_I[1 << 24], k, out=k)                 # 2**24 * (1 - u), in [1, 2**24]
+    np.bitwise_and(k, _I[0xFFFFFF], k)
+    np.subtract(_I[1 << 24], k, k)                     # 2**24 * (1 - u), in [1, 2**24]
     v[...] = k                                         # exact; 1 - u is v * 2**-24
-    bits = v.view(np.int32)
-    np.right_shift(bits, _I[23], out=ex)
-    np.bitwise_and(bits, _I[0x007FFFFF], out=bits)
-    np.bitwise_or(bits, _I[0x3F000000], out=bits)      # mantissa m in [0.5, 1)
-    np.subtract(bits, _I[int(_SQRT_HALF.view(np.int32))], out=s)  # positive floats compare as their bits:
-    np.right_shift(s, _I[31], out=s)                   # -1 where m < sqrt(1/2), else 0
-    np.add(ex, s, out=ex)
-    np.subtract(ex, _I[126 + 24], out=ex)              # the exponent of 1 - u as log256_ps counts it
+    # log256_ps writes 1 - u as m * 2**e with m in [1/2, 1), then takes 2m and e - 1 where m < sqrt(1/2). On the
+    # bits of v, in four integer steps: less those of sqrt(1/2) (and 24 in the exponent field, for the 2**-24),
+    # the top bits hold that e (an arithmetic shift floors), and the low 23 added back to sqrt(1/2)'s give m or
+    # 2m, in [sqrt(1/2), sqrt(2))
+    bits = w.v_bits[:n]
+    np.subtract(bits, _I[_SQRT_HALF_BITS + (24 << 23)], bits)
+    np.right_shift(bits, _I[23], ex)
     e[...] = ex
-    np.left_shift(s, _I[23], out=s)
-    np.subtract(bits, s, out=bits)                     # 2m below sqrt(1/2)
-    np.subtract(v, _ONE, out=x)                        # m - 1 or 2m - 1 (PyTorch's m - 1 + m): exact
-    np.multiply(x, x, out=z)
+    np.bitwise_and(bits, _I[0x007FFFFF], bits)
+    np.add(bits, _I[_SQRT_HALF_BITS], bits)
+    np.subtract(v, _ONE, x)                            # m - 1 or 2m - 1 (PyTorch's m - 1 + m): exact
+    np.multiply(x, x, z)
     x64[...] = x
     # Horner with FMAs. Each y*x + p is exact in float64: x is a multiple of 2**-24 and |y| stays within
     # (2**-5, 1/2), so the sum is a multiple of 2**-52 below 1; rounding it to float32 is the FMA's rounding
-    np.multiply(x64, _LOG_P64[0], out=y64)
-    np.add(y64, _LOG_P64[1], out=y64)
+    np.multiply(x64, _LOG_P64[0], y64)
+    np.add(y64, _LOG_P64[1], y64)
     for p in _LOG_P64[2:]:
         y[...] = y64
         y64[...] = y
-        np.multiply(y64, x64, out=y64)
-        np.add(y64, p, out=y64)
+        np.multiply(y64, x64, y64)
+        np.add(y64, p, y64)
     y[...] = y64
-    np.multiply(y, x, out=y)
-    np.multiply(e, _LOG_Q1_32, out=q)
+    np.multiply(y, x, y)
+    np.multiply(e, _LOG_Q1_32, q)
     y64[...] = y
     x64[...] = z
     c64[...] = q
-    w.fma.checked(y64, x64, c64, y)                    # y*z + e*q1
-    np.multiply(z, _HALF, out=q)
-    np.subtract(y, q, out=y)                           # fma(z, -0.5, y): z/2 is exact
-    np.add(x, y, out=x)
-    np.multiply(e, _LOG_Q2_32, out=e)                  # exact: e has 5 bits, q2 9
+    _fma_unchecked(y64, x64, c64, y)                   # y*z + e*q1
+    np.multiply(z, _HALF, q)
+    np.subtract(y, q, y)                               # fma(z, -0.5, y): z/2 is exact
+    np.add(x, y, x)
+    np.multiply(e, _LOG_Q2_32, e)                      # exact: e has 5 bits, q2 9
     radius = w.radius[:n]
-    np.add(x, e, out=radius)                           # fma(e, q2, x)
-    np.multiply(radius, _MINUS_TWO, out=radius)
-    return np.sqrt(radius, out=radius)
+    np.add(x, e, radius)                               # fma(e, q2, x)
+    np.multiply(radius, _MINUS_TWO, radius)
+    return np.sqrt(radius, radius)
 
 
 def _sin_cos(w, n):
     """sincos256_ps(2*pi*u) for u = (w.k & (2**24 - 1)) * 2**-24 (the words of n lanes): (sin, cos)."""
     j, m = w.k[:n], w.s[:n]
-    x, z, jf, yc, ys = w.x[:n], w.z[:n], w.e[:n], w.y[:n], w.q[:n]
-    x64, y64, c64, fma = w.x64[:n], w.y64[:n], w.c64[:n], w.fma
-    np.bitwise_and(j.view(np.uint32), _M24, out=j.view(np.uint32))
+    x, z, yc, ys = w.x[:n], w.z[:n], w.y[:n], w.q[:n]
+    x64, y64, c64 = w.x64[:n], w.y64[:n], w.c64[:n]
+    np.bitwise_and(j, _I[0xFFFFFF], j)
     x[...] = j
-    np.multiply(x, _ANGLE_STEP, out=x)                 # 2*pi*u, rounded as PyTorch's product
-    np.multiply(x, _FOUR_OVER_PI32, out=z)
+    np.multiply(x, _ANGLE_STEP, x)                     # 2*pi*u, rounded as PyTorch's product
+    np.multiply(x, _FOUR_OVER_PI32, z)
     j[...] = z                                         # truncates: x >= 0
-    np.add(j, _I[1], out=j)
-    np.bitwise_and(j, _I[~1], out=j)                   # even octant index, at most 8
-    jf[...] = j
-    # x - j*pi/4 with pi/4 in three parts, three FMAs. j*dp1 and j*dp2 are exact in float32 (j has 4 bits, dp1
-    # 8, dp2 11) and so are the first two sums (multiples of 2**-24 below 1). The third sum is exact in float64
-    # (a multiple of 2**-47 below 1) and rounds once
-    for dp in _DP12:
-        np.multiply(jf, dp, out=z)
-        np.add(x, z, out=x)
+    np.add(j, _I[1], j)
+    np.bitwise_and(j, _I[~1], j)                       # even octant index, at most 8
+    # x - j*pi/4 with pi/4 in three parts, three FMAs. j*dp1 and j*dp2 are exact in float32 (j has 4 bits, dp1 8,
+    # dp2 11) and so are the first two sums (multiples of 2**-24 below 1): the three make x - j*(dp1 + dp2 + dp3)
+    # rounded once. In float64 that sum is exact: dp1 + dp2 + dp3 spans 48 bits, times j/2 <= 4 at most 51, and
+    # x (a multiple of 2**-24 below 8 where j > 0) adds none above 2**3
     c64[...] = j
-    np.multiply(c64, _DP3, out=c64)
+    np.multiply(c64, _DP123, c64)
     y64[...] = x
-    np.add(y64, c64, out=y64)
+    np.add(y64, c64, y64)
     x[...] = y64
-    np.multiply(x, x, out=z)
+    np.multiply(x, x, z)
     x64[...] = z
-    fma.checked(x64, _COS_P64[0], _COS_P64[1], yc)
+    _horner_on_grid(x64, _COS_STEPS, y64)
+    yc[...] = y64
+    np.multiply(yc, z, yc)
     y64[...] = yc
-    fma.checked(y64, x64, _COS_P64[2], yc)
-    np.multiply(yc, z, out=yc)
-    y64[...] = yc
-    np.multiply(x64, _MINUS_HALF64, out=c64)           # exact
-    fma.checked(y64, x64, c64, yc)                     # yc*z - z/2
-    np.add(yc, _ONE, out=yc)
-    fma.checked(x64, _SIN_P64[0], _SIN_P64[1], ys)
-    y64[...] = ys
-    fma.checked(y64, x64, _SIN_P64[2], ys)
-    np.multiply(ys, z, out=ys)
+    # fma(yc, z, -z/2) as (yc - 1/2) * z: yc - 1/2 is exact in float64 (yc < 2**-5), so this rounds the same
+    # exact value once to float64 as yc*z - z/2 would, then to float32 (as _fma_unchecked)
+    np.subtract(y64, _HALF64, y64)
+    np.multiply(y64, x64, y64)
+    yc[...] = y64
+    np.add(yc, _ONE, yc)
+    _horner_on_grid(x64, _SIN_STEPS, y64)
+    ys[...] = y64
+    np.multiply(ys, z, ys)
     y64[...] = ys
     x64[...] = x
-    fma.checked(y64, x64, x64, ys)                     # ys*x + x
+    _fma_unchecked(y64, x64, x64, ys)                  # ys*x + x
     # the octant picks each polynomial and sign, with bit operations (masked copies are many times slower):
     # swap where j & 2, negate sin where j & 4 and cos where (j - 2) & 4 has its bit clear, i.e. (j + 2) & 4
-    sin, cos = ys.view(np.int32), yc.view(np.int32)
+    sin, cos = w.q_bits[:n], w.y_bits[:n]
     d = w.ex[:n]
-    np.bitwise_xor(sin, cos, out=d)
-    np.left_shift(j, _I[30], out=m)
-    np.right_shift(m, _I[31], out=m)                   # -1 where j & 2
-    np.bitwise_and(d, m, out=d)
-    np.bitwise_xor(sin, d, out=sin)
-    np.bitwise_xor(cos, d, out=cos)
-    np.left_shift(j, _I[29], out=m)
-    np.bitwise_and(m, _I[-(1 << 31)], out=m)           # j & 4 moved to the sign bit
-    np.bitwise_xor(sin, m, out=sin)
-    np.add(j, _I[2], out=m)
-    np.left_shift(m, _I[29], out=m)
-    np.bitwise_and(m, _I[-(1 << 31)], out=m)
-    np.bitwise_xor(cos, m, out=cos)
+    np.bitwise_xor(sin, cos, d)
+    np.left_shift(j, _I[30], m)
+    np.right_shift(m, _I[31], m)                       # -1 where j & 2
+    np.bitwise_and(d, m, d)
+    np.bitwise_xor(sin, d, sin)
+    np.bitwise_xor(cos, d, cos)
+    np.left_shift(j, _I[29], j)
+    np.bitwise_and(j, _I[-(1 << 31)], j)               # j & 4 moved to the sign bit
+    np.bitwise_xor(sin, j, sin)
+    np.bitwise_and(m, _I[-(1 << 31)], m)               # j & 2 at the sign bit; (j + 2) & 4 is their xor
+    np.bitwise_xor(m, j, m)
+    np.bitwise_xor(cos, m, cos)
     return ys, yc
 
 
-def _normal16_float(words, rows, out, mean, std):
-    """NormalFill16 in float32 (PyTorch's stream on AVX2 CPUs) over rows*16 words drawn by `words(count)`, into
-    out: (rows, 16) float32. The first 8 words of each row give the radius, the last 8 the angle. Words are drawn
-    and transformed in chunks of rows, so the work buffers stay in cache."""
+def _normal16_float(blocks, out, mean, std):
+    """NormalFill16 in float32 (PyTorch's stream on AVX2 CPUs): blocks (rows, 16) of words to out (rows, 16)
+    float32, which may be the same memory (a chunk reads all its words before it writes), or words drawn chunk by
+    chunk when `blocks` is a function (count -> words). The first 8 words of each row give the radius, the last 8
+    the angle. Chunks of rows keep the work buffers in cache."""
     mean32, std32 = _c(mean, _F32), _c(std, _F32)
-    w = _NormalWork(min(rows, _NORMAL_CHUNK) * 8)
-    for r in range(0, rows, _NORMAL_CHUNK):
+    m, s = float(mean32), float(std32)
+    # the last step, fma(v, std, mean), by its cheapest exact form. With mean +0 and a finite std > 0 it is
+    # v * std rounded once, except that a zero v gives +0 (-0 + +0); v is zero only for a zero radius (the word
+    # 0: the products neither underflow nor meet a -0 sine), so those lanes are patched afterwards rather than
+    # adding 0 everywhere (which would also turn products that underflow to -0 into +0)
+    if m == 0 and math.copysign(1.0, m) > 0 and 0 < s < math.inf:
+        last = "radius" if s == 1 else "scale"
+    else:
+        last = "shift" if s == 1 else "scale+0" if m == 0 else "fma"
+    w = _normal_work()
+    for r in range(0, out.shape[0], _NORMAL_CHUNK):
         dst = out[r:r + _NORMAL_CHUNK]
-        _normal16_chunk(w, words(dst.shape[0] * 16).reshape(-1, 16), dst, mean32, std32)
+        blk = blocks(dst.size).reshape(dst.shape) if callable(blocks) else blocks[r:r + _NORMAL_CHUNK]
+        _normal16_chunk(w, blk, dst, mean32, std32, last)
 
 
-def _normal16_chunk(w, blk, dst, mean32, std32):
-    """One chunk: blk (rows, 16) words to dst (rows, 16) float32, both C-contiguous. Each half row of 8 (32 bytes)
-    moves as one 32-byte item: a strided (rows, 8) operation would run NumPy's inner loop 8 elements at a time."""
+def _normal16_chunk(w, blk, dst, mean32, std32, last):
+    """One chunk: blk (rows, 16) words to dst (rows, 16) float32, both C-contiguous; `last` names the form of the
+    final fma(v, std, mean) (see _normal16_float). Each half row of 8 (32 bytes) moves as one 32-byte item: a
+    strided (rows, 8) operation would run NumPy's inner loop 8 elements at a time."""
     n = blk.shape[0] * 8
-    halves, k = blk.view("V32"), w.k[:n].view("V32")  # (rows, 2) and (rows,)
+    rows = blk.shape[0]
+    halves, k = blk.view(_V32), w.k_v32[:rows]  # (rows, 2) and (rows,)
     k[...] = halves[:, 0]
     radius = _log_radius(w, n)
     k[...] = halves[:, 1]
     sin, cos = _sin_cos(w, n)
-    out = dst.view("V32")
-    for half, trig in ((0, cos), (1, sin)):
-        np.multiply(radius, trig, out=trig)
-        if std32 == 1:  # fma(v, 1, mean) rounds v + mean once (and makes -0 +0)
-            np.add(trig, mean32, out=trig)
-        elif mean32 == 0:  # fma(v, std, 0) rounds v * std once; adding +0 makes -0 +0 as the FMA does
-            np.multiply(trig, std32, out=trig)
-            np.add(trig, mean32, out=trig)
-        else:
+    out = dst.view(_V32)
+    for half, trig, items in ((0, cos, w.y_v32[:rows]), (1, sin, w.q_v32[:rows])):
+        np.multiply(radius, trig, trig)
+        if last == "scale":
+            np.multiply(trig, std32, trig)
+        elif last == "shift":  # fma(v, 1, mean) rounds v + mean once
+            np.add(trig, mean32, trig)
+        elif last == "scale+0":  # mean -0, or std 0 or inf: the product, then the zero mean as the FMA adds it
+            with np.errstate(invalid="ignore"):  # inf * 0 is nan, silently as in PyTorch
+                np.multiply(trig, std32, trig)
+            np.add(trig, mean32, trig)
+        elif last == "fma":
             w.y64[:n] = trig
             w.fma.checked(w.y64[:n], _c(std32, _F64), _c(mean32, _F64), trig)
-        out[:, half] = trig.view("V32")
+        out[:, half] = items
+    if last in ("radius", "scale") and radius.min() == 0:  # radii are >= 0 (min is a cheaper pass than all)
+        lanes = np.flatnonzero(radius == 0)
+        dst[lanes // 8, lanes % 8] = 0
+        dst[lanes // 8, lanes % 8 + 8] = 0
 
 
-def _normal_fill(gen, n, np_dtype, mean, std):
+def _normal_fill(gen, n, np_dtype, mean, std, out=None):
     """PyTorch's normal_fill for 16+ contiguous elements: uniforms for every element, Box-Muller over each full
     block of 16, and for a ragged end 16 fresh uniforms transformed into the last 16 slots. float32/float64 draw
     all n uniforms first; float16/bfloat16 (computed in float32) draw only the full blocks' worth before the
-    tail."""
+    tail. float32 values go into `out` (n contiguous float32) when given."""
     full = n // 16 * 16
     if np_dtype != _F64:
-        data = np.empty(n, _F32)
+        ragged = n > full
         skip = n - full if np_dtype == _F32 else 0  # drawn by PyTorch, overwritten by the tail
-        if n > full and full // 16 < _NORMAL_CHUNK:  # one chunk: the tail's block goes with the others
-            words = gen._words(full + skip + 16)
+        if out is not None and full // 16 >= _NORMAL_CHUNK:
+            # into the caller's buffer, each chunk's words drawn as it goes: they stay in cache, and no buffer of
+            # n words is allocated and faulted in
+            _normal16_float(gen._words, out[:full].reshape(-1, 16), mean, std)
+            if ragged:
+                gen._words(skip)
+                _normal16_float(gen._words(16).reshape(1, 16), out[n - 16:n].reshape(1, 16), mean, std)
+            return out[:n]
+        words = gen._words(full + skip + 16 * ragged)
+        # without `out`, the values overwrite their words: no second buffer of n floats to allocate and fault in
+        data = words.view(_F32) if out is None else out
+        if ragged and full // 16 < _NORMAL_CHUNK:  # one chunk: the tail's block goes with the others
             blocks = np.concatenate([words[:full], words[full + skip:]]).reshape(-1, 16)
-            res = np.empty(blocks.shape, _F32)
-            _normal16_float(lambda count: blocks, blocks.shape[0], res, mean, std)
+            res = blocks.view(_F32)
+            _normal16_float(blocks, res, mean, std)
             data[:full] = res[:-1].reshape(-1)
-            data[n - 16:] = res[-1]
-            return data
-        _normal16_float(gen._words, full // 16, data[:full].reshape(-1, 16), mean, std)
-        if n > full:
-            gen._words(skip)
+            data[n - 16:n] = res[-1]
+            return data[:n]
+        _normal16_float(words[:full].reshape(-1, 16), data[:full].reshape(-1, 16), mean, std)
+        if ragged:
             tail = np.empty((1, 16), _F32)
-            _normal16_float(gen._words, 1, tail, mean, std)
-            data[n - 16:] = tail.reshape(-1)
-        return data
+            _normal16_float(words[full + skip:].reshape(1, 16), tail, mean, std)
+            data[n - 16:n] = tail.reshape(-1)
+        return data[:n]
     u = _unit_uniform(gen, n, True)
     u[:full] = _box_muller_16(u[:full].reshape(-1, 16), mean, std).reshape(-1)
     if n % 16:
@@ -570,7 +659,14 @@ def _fill_normal(self, mean, std, gen):
             vals = _normal_values(gen, 2 * arr.size, arr.real.dtype, mean, std, False)
             pairs = vals.astype(arr.real.dtype).reshape(-1, 2)
             return _write(self, pairs[:, 0] + 1j * pairs[:, 1])
-        real[...] = _normal_values(gen, real.size, real.dtype, mean, std).reshape(real.shape)
+        if real.dtype == _F32 and real.size >= 16:
+            _normal_fill(gen, real.size, _F32, mean, std, out=real.reshape(-1))
+        else:
+            real[...] = _normal_values(gen, real.size, real.dtype, mean, std).reshape(real.shape)
+        self._bump_version()
+        return self
+    if arr.dtype == _F32 and arr.size >= 16 and arr.flags.c_contiguous:
+        _normal_fill(gen, arr.size, _F32, mean, std, out=arr.reshape(-1))  # straight into the tensor
         self._bump_version()
         return self
     vals = _normal_values(gen, arr.size, arr.dtype, mean, std, arr.flags.c_contiguous)
@@ -741,7 +837,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     check_device(device)
     gen = check_generator(generator)
     arr, dt = _new(_size(size, "randn"), dtype if out is None or dtype is not None else out.dtype)
-    _fill_normal(_wrap(arr), 0.0, 1.0, gen)
+    if arr.dtype == _F32 and arr.size >= 16:  # the fill's own buffer becomes the result (arr is never touched)
+        arr = _normal_fill(gen, arr.size, _F32, 0.0, 1.0).reshape(arr.shape)
+    else:
+        _fill_normal(_wrap(arr), 0.0, 1.0, gen)
     return _finish(arr, out, requires_grad)
 
 
