@@ -132,34 +132,48 @@ def test_double_backward_node_and_values(transposed):
         np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("layout", ["shifted", "dense", "direct"])
+@pytest.mark.parametrize("layout", ["shifted", "dense", "last", "direct"])
 @pytest.mark.parametrize("fn,xs,ws,kw", [
     ("conv2d", (3, 4, 6, 7), (6, 2, 3, 2), dict(padding=(1, 2), dilation=(2, 1), groups=2)),
     ("conv3d", (3, 2, 4, 5, 4), (3, 2, 2, 3, 2), dict(padding=(0, 1, 1), dilation=(1, 1, 2))),
     ("conv_transpose2d", (3, 4, 5, 5), (4, 3, 3, 2), dict(padding=(1, 0), dilation=2, output_padding=1, groups=2)),
     ("conv_transpose1d", (3, 2, 6), (2, 5, 3), dict(padding=1)),
     ("conv2d", (2, 2, 7, 6), (6, 1, 3, 2), dict(padding=(2, 1), dilation=(1, 2), groups=2)),  # col2im backward
+    # strided: the direct route splits the input (resp. the transposed result) by phase
+    ("conv2d", (3, 3, 9, 10), (4, 3, 3, 2), dict(stride=(3, 2), padding=(1, 0), dilation=(1, 2))),
+    ("conv2d", (3, 2, 8, 9), (4, 2, 3, 3), dict(stride=2, padding=(2, 1))),
+    ("conv_transpose2d", (3, 4, 5, 4), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ("conv_transpose2d", (3, 2, 4, 5), (2, 3, 2, 3), dict(stride=(3, 2), padding=(0, 1), dilation=(1, 2))),
 ])
 def test_column_layouts_and_chunks(monkeypatch, layout, fn, xs, ws, kw):
-    """Both column layouts, built one image per chunk; the stride-1 transposed convolution done as a plain one
-    with the flipped weight (when it has no more input channels than output channels), else by col2im in
-    either layout; "direct": the shifted layout's per-offset matmuls without columns, for every channel count
-    and with a chunk of images that does not divide the batch."""
+    """The column layouts, built one image per chunk (the weight grad as one matmul per image with the shifted
+    layout, per chunk with the dense one; "last": dense columns from a channels-last input, for groups 1 and
+    no dilation along the last dim); the stride-1 transposed convolution done as a plain one with the
+    flipped weight (when it has no more input channels than output channels), else by col2im in either
+    layout; "direct": per-offset matmuls without columns (strided ones by phase), for every channel count and
+    with a chunk of images that does not divide the batch."""
     from ember.ops import conv
     monkeypatch.setattr(conv, "_COLUMN_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE", 0 if layout == "dense" else 100)
-    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE_COL2IM", 0 if layout == "dense" else 100)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE", 100 if layout == "shifted" else 0)
+    monkeypatch.setattr(conv, "_SHIFTED_MAX_WASTE_COL2IM", 100 if layout == "shifted" else 0)
+    monkeypatch.setattr(conv, "_use_channels_last", lambda C, kernel, stride, dilation, out: layout == "last")
+    monkeypatch.setattr(conv, "_WEIGHT_GRAD_PER_IMAGE_ROWS", 0 if layout == "dense" else 10 ** 9)
     monkeypatch.setattr(conv, "_DIRECT_MIN_CHANNELS", 1 if layout == "direct" else 10 ** 9)
-    monkeypatch.setattr(conv, "_DIRECT_CHUNK_IMAGES", 2)
+    monkeypatch.setattr(conv, "_DIRECT_MAX_WASTE", 100)
+    monkeypatch.setattr(conv, "_direct_chunk", lambda O, C, full: 2)
     compare_grad(lambda m, x, w, b: getattr(F(m), fn)(x, w, b, **kw), sample(xs), sample(ws, seed=1),
                  sample((ws[1] * kw.get("groups", 1) if "transpose" in fn else ws[0],), seed=2), **TOL)
 
 
+@pytest.mark.parametrize("channels", [3, 16])
 @pytest.mark.parametrize("kw", [dict(padding=1), dict(padding=(1, 0), stride=2), dict(dilation=2)])
-def test_retain_graph_and_inplace_input(kw):
+def test_retain_graph_and_inplace_input(monkeypatch, kw, channels):
     """A retained graph's second backward accumulates the weight grad as torch's, and an input changed in place
-    after the forward is refused (the saved-tensor version check)."""
-    x, w = sample((2, 3, 7, 6)), sample((4, 3, 3, 3), seed=1)
+    after the forward is refused (the saved-tensor version check). 16 channels: the direct route, whose
+    weight grad reuses the forward's input buffer."""
+    from ember.ops import conv
+    monkeypatch.setattr(conv, "_DIRECT_MAX_WASTE", 100)
+    x, w = sample((2, channels, 7, 6)), sample((4, channels, 3, 3), seed=1)
     grads, errors = [], []
     for m in (torch, ember):
         xt, wt = m.from_numpy(x.copy()), m.from_numpy(w.copy()).requires_grad_()

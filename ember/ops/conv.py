@@ -1,18 +1,24 @@
 """Convolutions (conv1d/2d/3d, conv_transpose1d/2d/3d) and unfold/fold, forward and backward side by side.
 
 Everything is one general `_convolution` (PyTorch's `aten::convolution`, grad_fn ConvolutionBackward0):
-- forward: im2col — windows of the padded input copied into a (C*K, n, *run) column matrix, a few images at a
-  time into one reused scratch buffer (see `_Columns`: a dense layout, or for stride 1 a shifted one built from
-  contiguous runs) — then one (batched over groups) matmul per chunk with the weight;
-- transposed forward: with stride 1 a plain convolution with the flipped weight; otherwise one matmul to
-  columns, then col2im: one strided add per kernel offset;
+- forward, with 16+ input channels (groups 1, 2+ spatial dims): direct, without columns — the input once into
+  a padded channels-first buffer (split by phase when strided), then one (O, C) @ (C, positions) matmul per
+  kernel offset at that offset's shift, summed (see _conv_direct);
+- otherwise im2col — windows of the padded input copied into a column matrix, a few images at a time into
+  one reused scratch buffer (see `_Columns`: a dense layout, for stride 1 a shifted one built from contiguous
+  runs, or channels-last rows) — then one (batched over groups) matmul per chunk with the weight;
+- transposed forward: with stride 1 a plain convolution with the flipped weight; with 16+ input channels
+  direct, one result phase at a time; otherwise one matmul to columns per chunk, then col2im (one strided add
+  per kernel offset);
 - backward (`_convolution_backward`, aten::convolution_backward): grad_input is the transposed (resp. plain)
-  convolution of the grad, grad_weight matmuls of the grad with the columns rebuilt chunk by chunk, grad_bias a
-  sum. Under create_graph it records one ConvolutionBackwardBackward0 node, whose backward is convolutions
-  again, so double (and higher) backward works.
+  convolution of the grad, grad_weight per-offset matmuls of the grad with the direct input buffer (or with
+  the columns rebuilt chunk by chunk), grad_bias a sum. Under create_graph it records one
+  ConvolutionBackwardBackward0 node, whose backward is convolutions again, so double (and higher) backward
+  works.
 Spatial padding is kept as (low, high) pairs so that padding='same' with even kernels needs no extra copy.
 """
 
+import functools
 import math
 
 from .._backend import np
@@ -93,8 +99,8 @@ def _shifted_windows(C, N, padded, kernel, dilation, run, dtype, writeable):
     *run) view in the shifted layout: the kernel offsets shift the start, each image's run is contiguous."""
     full = _prod(padded)
     pstrides = tuple(_prod(padded[i + 1:]) for i in range(len(padded)))
-    # the windows of the last image run past its end by at most the largest shift (the direct convolution
-    # reads whole padded images from a shifted start): a zero tail keeps them inside the buffer
+    # the windows of the last image run past its end by at most the largest shift: a zero tail keeps them
+    # inside the buffer
     tail = sum((k - 1) * dl * ps for k, dl, ps in zip(kernel, dilation, pstrides))
     buf = np.zeros((C, N * full + tail), dtype)
     item = buf.itemsize
@@ -115,31 +121,41 @@ _COLUMN_CHUNK_BYTES = 2 << 20
 class _Columns:
     """The im2col columns of x, a chunk of images at a time: `chunks` lists the (lo, hi) image ranges and
     `get(lo, hi)` gives the contiguous (C*K, hi-lo, *run) columns of those images (valid until the next get:
-    every chunk is written into one scratch buffer)."""
+    every chunk is written into one scratch buffer). With `last` (channels_last allowed and chosen), get gives
+    them transposed instead: ((hi-lo)*prod(out), K*C), rows = positions, columns = (kernel offset, channel)."""
 
-    def __init__(self, x, kernel, stride, pads, dilation, out_size):
+    def __init__(self, x, kernel, stride, pads, dilation, out_size, channels_last=False, out_channels=None):
         N, C = x.shape[:2]
         d = len(kernel)
         self.rows = C * _prod(kernel)
         self.shifted = _use_shifted(x.shape[2:], kernel, stride, pads, out_size)
+        # (the channels-last windows need the last kernel offsets adjacent: no dilation along that dim)
+        self.last = (not self.shifted and channels_last and dilation[-1] == 1
+                     and _use_channels_last(C, kernel, stride, dilation, out_size))
         if self.shifted:
             padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
             self.run = (out_size[0],) + padded[1:]
             buf, self.win = _shifted_windows(C, N, padded, kernel, dilation, self.run, x.dtype, False)
-            self.buf, self.padded, self.dilation = buf, padded, dilation
             inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))
             buf[:, :N * _prod(padded)].reshape((C, N) + padded)[(slice(None), slice(None)) + inner] = x.transpose(
                 (1, 0) + tuple(range(2, x.ndim)))
+        elif self.last:
+            self.run = tuple(out_size)
+            self.win = _windows_last(x, kernel, stride, pads, dilation, out_size)
         else:
             self.run = tuple(out_size)
             win = _windows(_pad_array(x, pads), kernel, stride, dilation, out_size)   # (N, C, *out, *kernel)
             self.win = win.transpose((1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d)))
-        self.batch_axis = 1 + d
+        self.batch_axis = 0 if self.last else 1 + d
         per_image = self.rows * _prod(self.run)
         step = max(1, _COLUMN_CHUNK_BYTES // max(per_image * x.itemsize, 1))
+        if out_channels and not self.last:
+            # the forward's (O, C*K) @ (C*K, n*R) matmul: a small one (see _SMALL_MATMUL) where it can be;
+            # measured 1.1-1.6x faster on the first convolutions of LeNet and the ResNet (not so channels-last)
+            step = min(step, max(1, _SMALL_MATMUL // (out_channels * per_image)))
         self.chunks = [(i, min(i + step, N)) for i in range(0, N, step)]
         self.scratch_size = per_image * min(step, N)
-        self.scratch = None   # allocated by the first get (the direct convolution needs none)
+        self.scratch = None   # allocated by the first get
 
     def get(self, lo, hi):
         if self.scratch is None:
@@ -148,7 +164,33 @@ class _Columns:
         win = self.win[(slice(None),) * ax + (slice(lo, hi),)]
         cols = self.scratch[:win.size].reshape(win.shape)
         np.copyto(cols, win)
+        if self.last:
+            return cols.reshape(-1, self.rows)
         return cols.reshape((self.rows, hi - lo) + self.run)
+
+
+# Dense columns copy the windows' innermost runs: a row of outputs (contiguous only with stride 1). Built from
+# a channels-last copy of the input instead, the innermost run is (last kernel offset, channel), contiguous
+# whatever the stride: 2x faster to build for LeNet's 6-channel 5x5 convolution and the ResNet's strided one.
+def _use_channels_last(C, kernel, stride, dilation, out_size):
+    return C * kernel[-1] >= (out_size[-1] if stride[-1] == 1 else 2)
+
+
+def _windows_last(x, kernel, stride, pads, dilation, out_size):
+    """Read-only view (N, *out, *kernel[:-1], kernel[-1]*C) of a padded channels-last copy of x: the windows,
+    each last-axis run of (last kernel offset, channel) contiguous."""
+    N, C = x.shape[:2]
+    d = len(kernel)
+    xt = x.transpose((0,) + tuple(range(2, 2 + d)) + (1,))
+    if any(lo or hi for lo, hi in pads):
+        xl = np.zeros((N,) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads)) + (C,), x.dtype)
+        xl[(slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))] = xt
+    else:
+        xl = np.ascontiguousarray(xt)
+    st = xl.strides
+    return _as_strided(xl, (N,) + tuple(out_size) + tuple(kernel[:-1]) + (kernel[-1] * C,),
+                       (st[0],) + tuple(st[1 + i] * stride[i] for i in range(d))
+                       + tuple(st[1 + i] * dilation[i] for i in range(d - 1)) + (st[-1],), writeable=False)
 
 
 def _col2im(cols, full_size, kernel, stride, dilation, out_size):
@@ -157,12 +199,17 @@ def _col2im(cols, full_size, kernel, stride, dilation, out_size):
     # accumulate in the columns' own (C, N, ...) order, so each add walks both arrays the same way; the
     # caller gets an (N, C, ...) view
     res = np.zeros((C, N) + tuple(full_size), cols.dtype)
-    d = len(kernel)
+    _col2im_add(res, cols, stride, dilation, out_size)
+    return res.transpose((1, 0) + tuple(range(2, 2 + len(kernel))))
+
+
+def _col2im_add(res, cols, stride, dilation, out_size):
+    """res (C, N, *full) += the columns (C, *kernel, N, *out) at their windows."""
+    kernel = cols.shape[1:cols.ndim - 1 - len(out_size)]
     for offset in np.ndindex(*kernel):
         region = tuple(slice(o * dl, o * dl + (p - 1) * s + 1, s)
                        for o, dl, p, s in zip(offset, dilation, out_size, stride))
         res[(slice(None), slice(None)) + region] += cols[(slice(None),) + offset]
-    return res.transpose((1, 0) + tuple(range(2, 2 + d)))
 
 
 def _to_group_rows(a, groups, run=None):
@@ -175,6 +222,18 @@ def _to_group_rows(a, groups, run=None):
     res = np.zeros((C, N) + tuple(run), a.dtype)
     res[(slice(None), slice(None)) + tuple(slice(0, n) for n in a.shape[2:])] = a.transpose(perm)
     return res.reshape(groups, C // groups, -1)
+
+
+def _to_rows_last(a, run):
+    """(n, C, *sp) -> (n*R, C), R = prod(run): positions first, channels last (one copy); positions past the
+    spatial size in a wider `run` are zeros."""
+    n, C = a.shape[:2]
+    perm = (0,) + tuple(range(2, a.ndim)) + (1,)
+    if tuple(run) == a.shape[2:]:
+        return np.ascontiguousarray(a.transpose(perm)).reshape(-1, C)
+    res = np.zeros((n,) + tuple(run) + (C,), a.dtype)
+    res[(slice(None),) + tuple(slice(0, k) for k in a.shape[2:])] = a.transpose(perm)
+    return res.reshape(-1, C)
 
 
 def _from_group_rows(res, N, out_size, bias, run, out):
@@ -191,17 +250,31 @@ def _from_group_rows(res, N, out_size, bias, run, out):
         np.add(res, bias.reshape((O,) + (1,) * d), out=out)
 
 
-def _conv_array(x, w, b, stride, pads, dilation, groups, out_size=None):
+def _conv_array(x, w, b, stride, pads, dilation, groups, out_size=None, keep=None):
     """Plain convolution of arrays. An `out_size` smaller than the natural one keeps only the first outputs
-    (the adjoint of a transposed convolution whose output_padding added positions no input reaches)."""
+    (the adjoint of a transposed convolution whose output_padding added positions no input reaches). A list
+    `keep` receives the direct convolution's input buffer, when one is built, for the weight grad to reuse."""
     N = x.shape[0]
     kernel = w.shape[2:]
     out_size = out_size or _out_size(x.shape[2:], pads, kernel, stride, dilation)
-    wm = w.reshape(groups, w.shape[0] // groups, -1)
     y = np.empty((N, w.shape[0]) + tuple(out_size), np.result_type(x.dtype, w.dtype))
-    columns = _Columns(x, kernel, stride, pads, dilation, out_size)
-    if columns.shifted and groups == 1 and x.shape[1] >= _DIRECT_MIN_CHANNELS:
-        _conv_direct(columns, w, b, y)
+    if groups == 1 and _direct_pays(x.shape[1], _direct_grid(x.shape[2:], pads, kernel, stride, dilation, out_size),
+                                    out_size):
+        _conv_direct(x, w, b, stride, pads, dilation, y, keep)
+        return y
+    wm = w.reshape(groups, w.shape[0] // groups, -1)
+    columns = _Columns(x, kernel, stride, pads, dilation, out_size, channels_last=groups == 1,
+                       out_channels=w.shape[0] // groups)
+    if columns.last:
+        d = len(kernel)
+        wl = w.transpose((0,) + tuple(range(2, 2 + d)) + (1,)).reshape(w.shape[0], -1)     # (O, K*C)
+        for lo, hi in columns.chunks:
+            res = (columns.get(lo, hi) @ wl.T).reshape((hi - lo,) + tuple(out_size) + (-1,))
+            res = res.transpose((0, d + 1) + tuple(range(1, d + 1)))
+            if b is None:
+                np.copyto(y[lo:hi], res)
+            else:
+                np.add(res, b.reshape((-1,) + (1,) * d), out=y[lo:hi])
         return y
     for lo, hi in columns.chunks:
         cols = columns.get(lo, hi)
@@ -211,47 +284,208 @@ def _conv_array(x, w, b, stride, pads, dilation, groups, out_size=None):
     return y
 
 
-# With enough input channels, a stride-1 convolution in the shifted layout skips the columns altogether: for
-# each kernel offset, the (C, n images) span of the padded buffer starting at that offset's shift is already a
-# matrix BLAS can read (rows = channels, contiguous), so the result is a sum of one (O, C) @ (C, n*padded)
-# matmul per offset. Measured faster than im2col + one matmul from 16 channels up (on the ResNet blocks' 16-
-# and 32-channel 3x3 convolutions); with fewer channels the matmuls get too thin. Two images a chunk keep the
-# accumulator in cache.
+# Direct convolution: with enough channels to contract over, a convolution needs no columns at all. The input
+# goes once into a zero-padded, channels-first buffer (C, images * positions); then, for each kernel offset,
+# the (C, n images) span of that buffer starting at the offset's shift is already a matrix BLAS can read
+# (rows = channels, contiguous), and the result is a sum of one (O, C) @ (C, n*positions) matmul per offset.
+# Outputs are computed at every position of the padded grid (the few past the output's edge are dropped).
+# Strided convolutions first split the padded input by position parity (phase: index mod stride), so that
+# each kernel offset reads one phase at a unit-stride shift; transposed ones split their result the same way
+# (each result phase is a stride-1 convolution with the offsets of that phase). Measured faster than im2col +
+# one matmul from 16 channels up (the ResNet blocks' 16- and 32-channel 3x3 convolutions); with fewer
+# channels the matmuls get too thin. The images are taken a chunk at a time (see _SMALL_MATMUL). The weight
+# grad is per-offset matmuls over the same buffer.
 _DIRECT_MIN_CHANNELS = 16
-_DIRECT_CHUNK_IMAGES = 2
+_DIRECT_MAX_WASTE = 1.5
+# OpenBLAS runs a matmul of M*N*K <= 1e6 with its small-matrix kernels (no packing), up to 2x faster on these
+# thin shapes than the general path: chunks are sized to stay under that
+_SMALL_MATMUL = 10 ** 6
 
 
-def _conv_direct(columns, w, b, y):
-    """y (N, O, *out) = the stride-1, groups-1 convolution of the input held (padded) in `columns.buf`."""
-    buf, padded, dilation = columns.buf, columns.padded, columns.dilation
-    N, O = y.shape[:2]
-    out_size = y.shape[2:]
-    d = len(out_size)
-    full = _prod(padded)
-    pstrides = tuple(_prod(padded[i + 1:]) for i in range(d))
-    kernel = w.shape[2:]
-    shifts = [sum(o * dl * ps for o, dl, ps in zip(offset, dilation, pstrides)) for offset in np.ndindex(*kernel)]
-    wk = np.ascontiguousarray(w.reshape(O, w.shape[1], -1).transpose(2, 0, 1))        # (K, O, C)
-    width = min(_DIRECT_CHUNK_IMAGES, N) * full
-    acc, tmp = np.empty((O, width), y.dtype), np.empty((O, width), y.dtype)
-    keep = (slice(None), slice(None)) + tuple(slice(0, n) for n in out_size)
-    perm = (1, 0) + tuple(range(2, 2 + d))
-    for lo in range(0, N, _DIRECT_CHUNK_IMAGES):
-        hi = min(lo + _DIRECT_CHUNK_IMAGES, N)
+def _phase_size(size, pads, stride):
+    """Per spatial dim, the size of one phase of the padded input: ceil(padded / stride)."""
+    return tuple(-(-(n + lo + hi) // s) for n, (lo, hi), s in zip(size, pads, stride))
+
+
+def _direct_grid(size, pads, kernel, stride, dilation, out_size):
+    """The per-image grid of the direct convolution's input buffer, per dim: one phase of the padded input,
+    less the padding that neighbours can share. Reads past the end of a row (resp. image) land in the next
+    one's low padding, so a grid g needs, per phase: the data in it (t0 + count) and every output's furthest
+    read past the data (out - 1 + max q) still short of the next row's data, at g + t0. For a stride-1
+    convolution padded (lo, hi) that is n + max(lo, hi) instead of n + lo + hi: 1.06x the outputs instead
+    of 1.13x for the 32x32 'same' convolutions, 1.13x instead of 1.27x for 16x16."""
+    grid = []
+    for n, (lo, hi), k, s, dl, out in zip(size, pads, kernel, stride, dilation, out_size):
+        g = out
+        reach = (k - 1) * dl // s
+        for p in range(s):
+            (src,), (dst,) = _phase_slices((n,), ((lo, hi),), (s,), (p,))
+            g = max(g, dst.stop, out + reach - dst.start)
+        grid.append(g)
+    return tuple(grid)
+
+
+def _direct_pays(channels, grid, out_size, phases=1):
+    """Whether the direct convolution is the faster route: enough channels, 2+ spatial dims, and not many
+    more computed positions (`phases` grids of `grid`) than outputs."""
+    return (channels >= _DIRECT_MIN_CHANNELS and len(grid) >= 2
+            and phases * _prod(grid) <= _DIRECT_MAX_WASTE * _prod(out_size))
+
+
+def _phase_slices(size, pads, stride, phase):
+    """Where phase `phase` of the padded array (index t -> padded position t*stride + phase) meets the
+    unpadded one: (slices of the unpadded array, matching slices of the phase array)."""
+    src, dst = [], []
+    for n, (lo, _), s, p in zip(size, pads, stride, phase):
+        t0 = max(0, -((p - lo) // s))          # first t whose position is inside: ceil((lo - p) / s)
+        start = t0 * s + p - lo
+        count = len(range(start, n, s))
+        src.append(slice(start, None, s))
+        dst.append(slice(t0, t0 + count))
+    return tuple(src), tuple(dst)
+
+
+def _offsets_by_phase(kernel, stride, dilation):
+    """Kernel offset o reaches position i*stride + o*dilation = (i + q)*stride + p: phase p, shifted by q.
+    {p: [(flat offset number, q), ...]} for the phases some offset reaches (shared: not to be changed)."""
+    return _offsets_by_phase_cached(tuple(kernel), tuple(stride), tuple(dilation))
+
+
+@functools.lru_cache(maxsize=256)
+def _offsets_by_phase_cached(kernel, stride, dilation):
+    res = {}
+    for j, off in enumerate(np.ndindex(*kernel)):
+        p = tuple(o * dl % s for o, dl, s in zip(off, dilation, stride))
+        res.setdefault(p, []).append((j, tuple(o * dl // s for o, dl, s in zip(off, dilation, stride))))
+    return res
+
+
+def _direct_chunk(O, C, full):
+    """Images per chunk of the direct convolution, whose matmuls are (O, C) @ (C, images * full)."""
+    return max(1, _SMALL_MATMUL // (O * C * full))
+
+
+def _direct_sum(buf, terms, N, full, O, dtype):
+    """For each chunk of images [lo, hi): (lo, hi, acc) with acc (O, (hi-lo)*full) the sum over `terms`
+    (w (O, C), shift) of w @ buf[:, lo*full + shift:][:, :(hi-lo)*full]. acc is reused by the next chunk."""
+    step = _direct_chunk(O, buf.shape[0], full)
+    width = min(step, N) * full
+    acc, tmp = np.empty((O, width), dtype), np.empty((O, width), dtype)
+    for lo in range(0, N, step):
+        hi = min(lo + step, N)
         m = (hi - lo) * full
-        a, t = (acc, tmp) if m == width else (np.empty((O, m), y.dtype), np.empty((O, m), y.dtype))
-        for i, shift in enumerate(shifts):
+        a, t = (acc, tmp) if m == width else (np.empty((O, m), dtype), np.empty((O, m), dtype))
+        for i, (wk, shift) in enumerate(terms):
             start = lo * full + shift
             if i == 0:
-                np.matmul(wk[0], buf[:, start:start + m], out=a)
+                np.matmul(wk, buf[:, start:start + m], out=a)
             else:
-                np.matmul(wk[i], buf[:, start:start + m], out=t)
+                np.matmul(wk, buf[:, start:start + m], out=t)
                 a += t
-        res = a.reshape((O, hi - lo) + tuple(padded))[keep].transpose(perm)
+        yield lo, hi, a
+
+
+def _direct_input(x, kernel, stride, pads, dilation, out_size):
+    """The direct convolution's input buffer (C, phases * N * full + tail) holding x by phase on the grid,
+    the grid, and (flat kernel offset number, shift into the buffer) for each kernel offset."""
+    N, C = x.shape[:2]
+    in_size = x.shape[2:]
+    d = len(kernel)
+    grid = _direct_grid(in_size, pads, kernel, stride, dilation, out_size)
+    full = _prod(grid)
+    pstrides = tuple(_prod(grid[i + 1:]) for i in range(d))
+    by_phase = _offsets_by_phase(kernel, stride, dilation)
+    tail = max(sum(q * ps for q, ps in zip(qs, pstrides)) for entries in by_phase.values() for _, qs in entries)
+    # the last chunk of the last phase reads past its end by at most the largest shift: a zero tail
+    buf = np.zeros((C, len(by_phase) * N * full + tail), x.dtype)
+    xt = x.transpose((1, 0) + tuple(range(2, 2 + d)))
+    every = (slice(None), slice(None))
+    shifts = []
+    for i, (p, entries) in enumerate(by_phase.items()):
+        src, dst = _phase_slices(in_size, pads, stride, p)
+        buf[:, i * N * full:(i + 1) * N * full].reshape((C, N) + grid)[every + dst] = xt[every + src]
+        shifts += [(j, i * N * full + sum(q * ps for q, ps in zip(qs, pstrides))) for j, qs in entries]
+    return buf, grid, shifts
+
+
+def _conv_direct(x, w, b, stride, pads, dilation, y, keep=None):
+    """y (N, O, *out) = the groups-1 convolution of x, computed directly (see above)."""
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    kernel, out_size = w.shape[2:], y.shape[2:]
+    d = len(kernel)
+    buf, grid, shifts = prepared = _direct_input(x, kernel, stride, pads, dilation, out_size)
+    if keep is not None:
+        keep.append(prepared)
+    wk = np.ascontiguousarray(w.reshape(O, C, -1).transpose(2, 0, 1))        # (K, O, C)
+    keep = (slice(None), slice(None)) + tuple(slice(0, n) for n in out_size)
+    perm = (1, 0) + tuple(range(2, 2 + d))
+    for lo, hi, a in _direct_sum(buf, [(wk[j], shift) for j, shift in shifts], N, _prod(grid), O, y.dtype):
+        res = a.reshape((O, hi - lo) + grid)[keep].transpose(perm)
         if b is None:
             np.copyto(y[lo:hi], res)
         else:
             np.add(res, b.reshape((O,) + (1,) * d), out=y[lo:hi])
+
+
+def _weight_grad_direct(x, g, w_shape, stride, pads, dilation, prepared=None):
+    """The groups-1 weight grad without columns: with the grad laid out on the direct convolution's grid
+    (positions, O), the grad of kernel offset k is grad^T @ (the input buffer at k's shift)^T, summed over
+    chunks of images. `prepared`: the forward's _direct_input of x, if it kept it."""
+    N, C = x.shape[:2]
+    O = w_shape[0]
+    kernel, out_size = w_shape[2:], g.shape[2:]
+    buf, grid, shifts = prepared or _direct_input(x, kernel, stride, pads, dilation, out_size)
+    full = _prod(grid)
+    gl = _to_rows_last(g, grid)                                                  # (N*full, O)
+    res = np.zeros((_prod(kernel), O, C), np.result_type(x.dtype, g.dtype))
+    step = _direct_chunk(O, C, full)
+    for lo in range(0, N, step):
+        start, stop = lo * full, min(lo + step, N) * full
+        part = gl[start:stop].T
+        for j, shift in shifts:
+            res[j] += part @ buf[:, start + shift:stop + shift].T
+    return np.ascontiguousarray(res.transpose(1, 2, 0)).reshape(w_shape)
+
+
+def _transpose_grid(kernel, stride, pads, dilation, out_size):
+    """The direct transposed convolution's input buffer: x padded by `below` zeros (the largest shift q) and
+    zeros to the end of `size`, one phase of the padded result plus `below`."""
+    below = tuple((k - 1) * dl // s for k, dl, s in zip(kernel, dilation, stride))
+    return below, tuple(q + n for q, n in zip(below, _phase_size(out_size, pads, stride)))
+
+
+def _conv_transpose_direct(x, w, b, stride, pads, dilation, out_size):
+    """The groups-1 transposed convolution of x (N, Cin, *in) with w (Cin, Cout, *k), computed directly, one
+    result phase at a time: phase p of the padded result (position t*stride + p) is the sum over the offsets
+    o with o*dilation = q*stride + p of w_o^T x[t - q], a stride-1 convolution of x padded by max(q) below."""
+    N, Cin = x.shape[:2]
+    Cout = w.shape[1]
+    kernel, in_size = w.shape[2:], x.shape[2:]
+    d = len(kernel)
+    below, size = _transpose_grid(kernel, stride, pads, dilation, out_size)
+    full = _prod(size)
+    pstrides = tuple(_prod(size[i + 1:]) for i in range(d))
+    buf = np.zeros((Cin, N * full + sum(q * ps for q, ps in zip(below, pstrides))), x.dtype)
+    every = (slice(None), slice(None))
+    buf[:, :N * full].reshape((Cin, N) + size)[every + tuple(slice(q, q + n) for q, n in zip(below, in_size))] = \
+        x.transpose((1, 0) + tuple(range(2, 2 + d)))
+    wt = np.ascontiguousarray(w.reshape(Cin, Cout, -1).transpose(2, 1, 0))   # (K, Cout, Cin)
+    by_phase = _offsets_by_phase(kernel, stride, dilation)
+    dtype = np.result_type(x.dtype, w.dtype)
+    # positions of phases no offset reaches stay zero
+    res = (np.empty if len(by_phase) == _prod(stride) else np.zeros)((N, Cout) + tuple(out_size), dtype)
+    perm = (1, 0) + tuple(range(2, 2 + d))
+    for p, entries in by_phase.items():
+        dst, src = _phase_slices(out_size, pads, stride, p)
+        if any(sl.stop == sl.start for sl in src):
+            continue
+        terms = [(wt[j], sum((top - q) * ps for top, q, ps in zip(below, qs, pstrides))) for j, qs in entries]
+        for lo, hi, a in _direct_sum(buf, terms, N, full, Cout, dtype):
+            res[lo:hi][every + dst] = a.reshape((Cout, hi - lo) + size)[every + src].transpose(perm)
+    if b is not None:
+        res += b.reshape((Cout,) + (1,) * d)
+    return res
 
 
 def _flip_transpose_weight(w, groups):
@@ -268,15 +502,20 @@ def _conv_transpose_array(x, w, b, stride, pads, dilation, groups, out_size):
     N = x.shape[0]
     kernel = w.shape[2:]
     in_size = x.shape[2:]
-    if all(s == 1 for s in stride) and x.shape[1] <= w.shape[1] * groups:
+    if all(s == 1 for s in stride):
         # with stride 1 it is a plain convolution of x with the flipped weight, padded by (k-1)*dilation - pad
         # (the padding that brings the result to out_size): no col2im. Its columns hold x's channels, col2im's
-        # the result's: the plain route is taken when it copies no more.
+        # the result's: the plain route is taken when it copies no more, or when it runs direct (no columns;
+        # LeNet's 16 -> 6 channel input grad: 1.5x faster than col2im)
         lo = tuple((k - 1) * dl - p for k, dl, (p, _) in zip(kernel, dilation, pads))
         hi = tuple(o - n - lo_ + (k - 1) * dl for o, n, lo_, k, dl in zip(out_size, in_size, lo, kernel, dilation))
-        if min(lo + hi) >= 0:
-            return _conv_array(x, _flip_transpose_weight(w, groups), b, stride, tuple(zip(lo, hi)), dilation,
-                               groups)
+        plain_pads = tuple(zip(lo, hi))
+        if min(lo + hi) >= 0 and (x.shape[1] <= w.shape[1] * groups or groups == 1 and _direct_pays(
+                x.shape[1], _direct_grid(in_size, plain_pads, kernel, stride, dilation, out_size), out_size)):
+            return _conv_array(x, _flip_transpose_weight(w, groups), b, stride, plain_pads, dilation, groups)
+    if groups == 1 and _direct_pays(x.shape[1], _transpose_grid(kernel, stride, pads, dilation, out_size)[1],
+                                    out_size, len(_offsets_by_phase(kernel, stride, dilation))):
+        return _conv_transpose_direct(x, w, b, stride, pads, dilation, out_size)
     Cg_in = w.shape[0] // groups
     Cout = w.shape[1] * groups
     d = len(kernel)
@@ -286,37 +525,78 @@ def _conv_transpose_array(x, w, b, stride, pads, dilation, groups, out_size):
     shifted = _use_shifted(out_size, kernel, stride, pads, in_size, _SHIFTED_MAX_WASTE_COL2IM)
     run = (in_size[0],) + full[1:] if shifted else tuple(in_size)
     wm = w.reshape(groups, Cg_in, -1)                       # (G, Cin_g, Cout_g*K)
+    wt = wm[0].T if groups == 1 else wm.transpose(0, 2, 1)
     rows = _to_group_rows(x, groups, run)                   # (G, Cin_g, N*R)
-    cols = wm[0].T @ rows[0] if groups == 1 else np.matmul(wm.transpose(0, 2, 1), rows)
-    cols = cols.reshape((Cout,) + tuple(kernel) + (N,) + run)
+    dtype = np.result_type(x.dtype, w.dtype)
     if shifted:
-        buf, win = _shifted_windows(Cout, N, full, kernel, dilation, run, cols.dtype, True)
-        for offset in np.ndindex(*kernel):
-            win[(slice(None),) + offset] += cols[(slice(None),) + offset]
-        res = buf[:, :N * _prod(full)].reshape((Cout, N) + full).transpose((1, 0) + tuple(range(2, 2 + d)))
+        buf, win = _shifted_windows(Cout, N, full, kernel, dilation, run, dtype, True)
     else:
-        res = _col2im(cols, full, kernel, stride, dilation, in_size)
+        acc = np.zeros((Cout, N) + full, dtype)
+    # the columns a chunk of images at a time, each added in while still in cache (the whole matrix, many
+    # times the result, ran at a third of the speed, writing out to memory and reading back)
+    R = _prod(run)
+    step = max(1, _COLUMN_CHUNK_BYTES // (wt.shape[-2] * groups * R * rows.itemsize))
+    for lo in range(0, N, step):
+        hi = min(lo + step, N)
+        part = rows[:, :, lo * R:hi * R]
+        cols = wt @ part[0] if groups == 1 else np.matmul(wt, part)
+        cols = cols.reshape((Cout,) + tuple(kernel) + (hi - lo,) + run)
+        if shifted:
+            images = (slice(lo, hi),)
+            for offset in np.ndindex(*kernel):
+                win[(slice(None),) + offset + images] += cols[(slice(None),) + offset]
+        else:
+            _col2im_add(acc[:, lo:hi], cols, stride, dilation, in_size)
+    if shifted:
+        res = buf[:, :N * _prod(full)].reshape((Cout, N) + full)
+    else:
+        res = acc
+    res = res.transpose((1, 0) + tuple(range(2, 2 + d)))
     res = res[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(out_size, pads))]
     if b is not None:
         res += b.reshape((Cout,) + (1,) * len(kernel))
     return np.ascontiguousarray(res)
 
 
-def _weight_grad_array(x, g, w_shape, stride, pads, dilation, groups):
-    """d(conv(x, w))/dw contracted with g: matmuls of the grad with the columns of x, a chunk of images each."""
+# A weight grad with few rows of columns (few input channels: a network's first convolution) is a matmul
+# with a long inner dimension and a tiny result, which OpenBLAS runs at a third of its speed; one matmul per
+# image, summed, runs 2x faster there (and slower with many rows).
+_WEIGHT_GRAD_PER_IMAGE_ROWS = 64
+
+
+def _weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, prepared=None):
+    """d(conv(x, w))/dw contracted with g: matmuls of the grad with the columns of x, a chunk of images each
+    (or, where the direct convolution pays, with the input buffer at each kernel offset's shift)."""
     kernel = w_shape[2:]
     out_size = g.shape[2:]
+    if groups == 1 and _direct_pays(x.shape[1], _direct_grid(x.shape[2:], pads, kernel, stride, dilation, out_size),
+                                    out_size):
+        return _weight_grad_direct(x, g, w_shape, stride, pads, dilation, prepared)
     res = np.zeros((groups, w_shape[1] * _prod(kernel), w_shape[0] // groups), np.result_type(x.dtype, g.dtype))
-    columns = _Columns(x, kernel, stride, pads, dilation, out_size)
+    columns = _Columns(x, kernel, stride, pads, dilation, out_size, channels_last=groups == 1)
+    if columns.last:
+        d = len(kernel)
+        acc = np.zeros((columns.rows, w_shape[0]), res.dtype)                       # (K*C, O)
+        for lo, hi in columns.chunks:
+            acc += columns.get(lo, hi).T @ _to_rows_last(g[lo:hi], out_size)
+        gw = acc.T.reshape((w_shape[0],) + tuple(kernel) + (w_shape[1],))
+        return np.ascontiguousarray(gw.transpose((0, d + 1) + tuple(range(1, d + 1))))
+    per_image = columns.rows // groups < _WEIGHT_GRAD_PER_IMAGE_ROWS
     for lo, hi in columns.chunks:
         cols = columns.get(lo, hi)
         rows = cols.reshape(groups, cols.shape[0] // groups, -1)                 # (G, Cg*K, n*R)
-        grows = _to_group_rows(g[lo:hi], groups, cols.shape[2:])                # (G, Og, n*R)
-        # (Cg*K, n*R) @ (n*R, Og) is the orientation OpenBLAS runs fast for a long inner dimension
-        if groups == 1:
-            res[0] += rows[0] @ grows[0].T
+        if per_image:
+            grows = _to_group_rows(g[lo:hi], groups, cols.shape[2:])            # (G, Og, n*R)
+            n = hi - lo
+            rows = rows.reshape(rows.shape[:2] + (n, -1)).transpose(2, 0, 1, 3)        # (n, G, Cg*K, R)
+            grows = grows.reshape(grows.shape[:2] + (n, -1)).transpose(2, 0, 3, 1)     # (n, G, R, Og)
+            res += np.matmul(rows, grows).sum(0)
+        # (Cg*K, n*R) @ (n*R, Og) is the orientation OpenBLAS runs fast for a long inner dimension, 15% faster
+        # still with the grad copied into that layout than as a transposed view
+        elif groups == 1:
+            res[0] += rows[0] @ _to_rows_last(g[lo:hi], cols.shape[2:])
         else:
-            res += np.matmul(rows, grows.transpose(0, 2, 1))
+            res += np.matmul(rows, _to_group_rows(g[lo:hi], groups, cols.shape[2:]).transpose(0, 2, 1))
     return np.ascontiguousarray(res.transpose(0, 2, 1)).reshape(w_shape)
 
 
@@ -344,12 +624,19 @@ class ConvolutionBackward0(Node):
         self.has_bias = bias_sizes is not None
         self.stride, self.pads, self.dilation, self.transposed = stride, pads, dilation, transposed
         self.output_size, self.groups = output_size, groups
+        # the forward's direct input buffer, kept for the weight grad (which would build the same again); freed
+        # with the saved tensors
+        self.direct_input = None
 
     def backward(self, grad):
         needs = self.needs_input_grad
         mask = (needs[0], needs[1], len(needs) > 2 and needs[2])
         return _convolution_backward(grad, self.input.unpack(), self.weight.unpack(), self.stride, self.pads,
-                                     self.dilation, self.transposed, self.groups, mask)
+                                     self.dilation, self.transposed, self.groups, mask, self.direct_input)
+
+    def release_saved(self):
+        super().release_saved()
+        self.direct_input = None
 
 
 class ConvolutionBackwardBackward0(Node):
@@ -403,9 +690,10 @@ def _sum_parts(parts):
     return total
 
 
-def _convolution_backward(grad, input, weight, stride, pads, dilation, transposed, groups, mask):
+def _convolution_backward(grad, input, weight, stride, pads, dilation, transposed, groups, mask, prepared=None):
     """(grad_input, grad_weight, grad_bias) of a convolution, those `mask` asks for; PyTorch's
-    aten::convolution_backward. Recorded as one ConvolutionBackwardBackward0 node when grad mode is on."""
+    aten::convolution_backward. Recorded as one ConvolutionBackwardBackward0 node when grad mode is on.
+    `prepared`: the direct input buffer of a plain convolution's input, kept by its forward."""
     g, x, w = _as_compute(grad), _as_compute(input), _as_compute(weight)
     gi = gw = gb = None
     if mask[0]:
@@ -416,7 +704,7 @@ def _convolution_backward(grad, input, weight, stride, pads, dilation, transpose
         gi = _finish(gi, input)
     if mask[1]:
         gw = _finish(_weight_grad_array(g, x, w.shape, stride, pads, dilation, groups) if transposed else
-                     _weight_grad_array(x, g, w.shape, stride, pads, dilation, groups), weight)
+                     _weight_grad_array(x, g, w.shape, stride, pads, dilation, groups, prepared), weight)
     if mask[2]:
         gb = _finish(g.sum((0,) + tuple(range(2, g.ndim))), grad)
     if needs_grad(grad, input, weight):
@@ -434,11 +722,14 @@ def _convolution(input, weight, bias, stride, pads, dilation, transposed, groups
     if transposed:
         arr = _conv_transpose_array(x, w, b, stride, pads, dilation, groups, output_size)
     else:
-        arr = _conv_array(x, w, b, stride, pads, dilation, groups, output_size)
+        keep = [] if needs_grad(weight) else None
+        arr = _conv_array(x, w, b, stride, pads, dilation, groups, output_size, keep)
     result = _finish(arr, input)
     if needs_grad(input, weight, bias):
         node = ConvolutionBackward0(input, weight, None if bias is None else bias.shape, stride, pads, dilation,
                                     transposed, output_size, groups)
+        if not transposed and keep:
+            node.direct_input = keep[0]
         record(node, (input, weight, bias) if bias is not None else (input, weight, None), result)
     return result
 
