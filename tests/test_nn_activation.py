@@ -249,3 +249,14 @@ def test_prelu_module_parameters():
     t(xt).sum().backward()
     np.testing.assert_allclose(e.weight.grad.numpy(), t.weight.grad.numpy())
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_keeps_negative_zero_and_nan(inplace):
+    values = [-0.0, 0.0, float("nan"), -1.0, 2.0, -float("inf")]
+    results = []
+    for m in (torch, ember):
+        x = m.tensor(values)
+        y = m.nn.functional.relu(x, inplace=inplace)
+        results.append((y.tolist(), np.signbit(y.numpy()).tolist()))
+    assert str(results[1]) == str(results[0])
