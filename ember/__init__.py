@@ -61,11 +61,14 @@ from .ops.sorting import *
 from .ops.linalg import *
 from .ops.random import *
 from .ops.misc import *
+from .ops.extra import *
+from ._settings import *
 from . import autograd, linalg, random, special
 
 # Imported on first use (PEP 562), so `import ember` stays fast: the layers, optimizers, data tools and
 # the nn.functional names torch also exposes at its top level.
-_LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization", "cuda", "vision", "distributed", "multiprocessing"}
+_LAZY_MODULES = {"nn", "optim", "utils", "testing", "serialization", "cuda", "vision", "distributed", "multiprocessing",
+                 "backends", "amp", "cpu", "distributions", "fft", "func"}
 _LAZY_FUNCTIONAL = {
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
@@ -79,7 +82,18 @@ _LAZY_FUNCTIONAL = {
 
 
 _LAZY_SERIALIZATION = {"save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals"}
-_LAZY_WEIGHT_NORM = {"norm_except_dim", "_weight_norm", "_weight_norm_interface"}
+# name -> module it lives in (imported on first use, then cached in this module's globals)
+_LAZY_NAMES = {
+    "compile": "._compile",
+    "ctc_loss": ".ops.ctc",
+    **dict.fromkeys(("norm_except_dim", "_weight_norm", "_weight_norm_interface"), ".nn.utils.weight_norm"),
+    **dict.fromkeys(("autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
+                     "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
+                     "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
+                     "set_autocast_gpu_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+                     "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting"),
+                    ".amp.autocast_mode"),
+}
 
 
 def __getattr__(name):
@@ -89,8 +103,8 @@ def __getattr__(name):
         value = getattr(importlib.import_module(".serialization", __name__), name)
         globals()[name] = value
         return value
-    if name in _LAZY_WEIGHT_NORM:
-        value = getattr(importlib.import_module(".nn.utils.weight_norm", __name__), name)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
         globals()[name] = value
         return value
     if name in _LAZY_MODULES:
@@ -103,7 +117,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL | _LAZY_SERIALIZATION | {"norm_except_dim"})
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_FUNCTIONAL | _LAZY_SERIALIZATION | set(_LAZY_NAMES))
 
 
 from .autograd.grad_mode import (

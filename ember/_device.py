@@ -71,9 +71,15 @@ def as_device(d):
     return device(d)
 
 
+# set_default_device's choice (ember._settings): None for the CPU
+default_device = None
+
+
 def check_device(d):
     """Refuse devices no backend serves yet, with PyTorch's message for CUDA on a CPU-only build."""
     d = as_device(d)
+    if d is None:
+        d = default_device
     if d is None or d.type == "cpu":
         return CPU
     if d.type == "cuda":

@@ -54,3 +54,12 @@ def _not_compiled(*args, **kwargs):
 
 current_device = synchronize = get_device_name = get_device_properties = get_device_capability = _not_compiled
 set_device = init = _not_compiled
+
+
+def __getattr__(name):
+    # torch.cuda.amp is imported on first use (it pulls in ember.amp)
+    if name == "amp":
+        import importlib
+
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

@@ -10,7 +10,7 @@ import builtins
 import math
 import warnings
 
-from .. import _dtype
+from .. import _device, _dtype
 from .._backend import np
 from .._device import as_device, check_device
 from .._tensor import FillBackward3, Size, _wrap
@@ -395,7 +395,7 @@ def _filled(fill, size, out, dtype, device, requires_grad, fn):
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
     if kwargs:
         size = _size_keyword(size, kwargs, "zeros")
-    if out is None and not requires_grad and device is None:  # the common case, kept short
+    if out is None and not requires_grad and device is None and _device.default_device is None:  # the common case
         return _wrap(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype)))
     return _filled(0, size, out, dtype, device, requires_grad, "zeros")
 
@@ -403,7 +403,7 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
     if kwargs:
         size = _size_keyword(size, kwargs, "ones")
-    if out is None and not requires_grad and device is None:
+    if out is None and not requires_grad and device is None and _device.default_device is None:
         return _wrap(np.ones(parse_size(size, "ones"), _np_dtype(dtype)))
     return _filled(1, size, out, dtype, device, requires_grad, "ones")
 
