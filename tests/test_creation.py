@@ -401,3 +401,38 @@ def test_np_dtype_roundtrip(dtype):
 @pytest.mark.parametrize("dtype", ["float64", "complex128", "float16"])
 def test_requested_dtype_rounds_python_floats_once(data, dtype):
     compare(lambda m: m.tensor(data, dtype=getattr(m, dtype)), message=True)
+
+
+# linspace/logspace bit for bit: ATen's two-sided formula with the FMAs its compiler emits (linspace), the
+# exponents in double and glibc's pow (logspace), and the roundings of each output type
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8",
+                                   "complex64", "complex128"])
+def test_linspace_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        if dtype == "uint8":
+            a, b = rng.uniform(0, 255, 2)
+        else:
+            a, b = rng.standard_normal(2) * (1000 if "int" in dtype else 10)
+        if dtype.startswith("complex"):
+            a, b = complex(a, b), complex(b, -a)
+        n = int(rng.integers(2, 3000)) if i % 6 == 0 else int(rng.integers(1, 60))
+        expected = torch.linspace(a, b, n, dtype=getattr(torch, dtype))
+        got = ember.linspace(a, b, n, dtype=getattr(ember, dtype))
+        if dtype == "bfloat16":
+            expected, got = expected.float(), got.float()
+        np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=f"linspace({a}, {b}, {n})")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int64", "int32"])
+def test_logspace_bit_for_bit(dtype):
+    rng = np.random.default_rng(1)
+    for i in range(60):
+        a, b = rng.standard_normal(2) * 3
+        n = int(rng.integers(1, 100))
+        base = [10.0, 2.0, 2.718281828459045, 3.5][i % 4]
+        expected = torch.logspace(a, b, n, base=base, dtype=getattr(torch, dtype))
+        got = ember.logspace(a, b, n, base=base, dtype=getattr(ember, dtype))
+        if dtype == "bfloat16":
+            expected, got = expected.float(), got.float()
+        np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=f"logspace({a}, {b}, {n}, {base})")

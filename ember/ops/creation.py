@@ -629,17 +629,78 @@ def _check_steps(steps, fn):
 
 
 def _linspace_array(start, end, steps, work):
-    """PyTorch's kernel: the first half counts up from start, the second half down from end."""
+    """PyTorch's kernel: the first half counts up from start (start + step * i), the second half down from end
+    (end - step * (steps - 1 - i)), each a fused multiply-add as its compiler emits them (per component for
+    complex types; in double for integer outputs); float16/bfloat16 round after every operation, as
+    c10::Half's operators do."""
     if steps == 0:
         return np.empty(0, work)
     if steps == 1:
         return np.array([start], dtype=work)
-    start_w, end_w = np.asarray(start, work), np.asarray(end, work)
-    step = (end_w - start_w) / np.asarray(steps - 1, work)
-    idx = np.arange(steps).astype(work)
-    halfway = steps // 2
-    return np.where(np.arange(steps) < halfway, start_w + idx * step,
-                    end_w - (np.asarray(steps - 1, work) - idx) * step)
+    work = np.dtype(work)
+    idx = np.arange(steps)
+    first_half = idx < steps // 2
+    up_count, down_count = idx.astype(np.float64), (steps - 1 - idx).astype(np.float64)
+    if work in (_F16, _BF16):
+        start_w, end_w = (np.float32(work.type(v)) for v in (start, end))
+        step = _round_to(_round_to(end_w - start_w, work) / _round_to(np.float32(steps - 1), work), work)
+        up = _round_to(start_w + _round_to(step * _round_to(up_count, work), work), work)
+        down = _round_to(end_w - _round_to(step * _round_to(down_count, work), work), work)
+        return np.where(first_half, up, down)
+    if work.kind == "c":
+        part = np.float32 if work == np.complex64 else np.float64
+        real = _linspace_array(np.real(start), np.real(end), steps, part)
+        imag = _linspace_array(np.imag(start), np.imag(end), steps, part)
+        return real + 1j * imag.astype(work)
+    start_w, end_w = work.type(start), work.type(end)
+    step = np.float64((end_w - start_w) / work.type(steps - 1))
+    fma = _fma32 if work == _F32 else _fma64
+    up = fma(np.full(steps, step), up_count, np.full(steps, np.float64(start_w)))
+    down = fma(np.full(steps, -step), down_count, np.full(steps, np.float64(end_w)))
+    return np.where(first_half, up, down)
+
+
+_F32, _F16, _BF16 = np.dtype(np.float32), np.dtype(np.float16), np.dtype(_dtype.bfloat16._np)
+
+
+def _round_to(x, dt):
+    """float32 values rounded to the half type `dt` and back to float32 (one c10::Half/BFloat16 operation)."""
+    return np.asarray(x, np.float32).astype(dt).astype(np.float32)
+
+
+def _two_sum(a, b):
+    """(a + b rounded, its exact error) for float64 arrays (Knuth's TwoSum)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _fma32(a, b, c):
+    """float32 a * b + c rounded once (a, b, c float64 arrays holding float32 values; |b| < 2**24): the product
+    is exact in float64; the sum is rounded to float64 and then to float32, and where that double rounding
+    lands on a float32 tie the sum's exact error decides the direction."""
+    p = a * b
+    s, err = _two_sum(p, c)
+    r = s.astype(np.float32)
+    toward = np.nextafter(r, np.where(s > r, np.float32(np.inf), np.float32(-np.inf)))
+    tie = (s == (r.astype(np.float64) + toward.astype(np.float64)) * 0.5) & (err != 0)
+    if tie.any():  # the true value lies past the tie: on err's side
+        r = np.where(tie & ((err > 0) == (toward > r)), toward, r)
+    return r
+
+
+def _fma64(a, b, c):
+    """float64 a * b + c with one rounding, up to ties of the final addition: Dekker's exact product and
+    TwoSum carry the product's low part and the sum's error into one last addition."""
+    split = 134217729.0  # 2**27 + 1
+    t = split * a
+    a_hi = t - (t - a)
+    t = split * b
+    b_hi = t - (t - b)
+    p = a * b
+    p_err = ((a_hi * b_hi - p) + a_hi * (b - b_hi) + (a - a_hi) * b_hi) + (a - a_hi) * (b - b_hi)
+    s, s_err = _two_sum(p, c)
+    return s + (s_err + p_err)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -654,13 +715,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         else:
             dtype = _dtype.get_default_dtype()
     dtype = _as_dtype(dtype)
-    # integer outputs are computed in double and truncated; half types in float32
-    if dtype._category <= 1:
-        work = np.float64
-    elif dtype in (_dtype.float16, _dtype.bfloat16):
-        work = np.float32
-    else:
-        work = dtype._np
+    work = np.float64 if dtype._category <= 1 else dtype._np  # integer outputs: computed in double, truncated
     if dtype._category <= 1:  # the bounds are taken into the integer dtype first (wrapping, as a C cast)
         start, end = (int(np.array(int(v)).astype(dtype._np)) for v in (start, end))
     arr = _linspace_array(start, end, steps, work)
@@ -676,12 +731,32 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     start, end = _scalar(start), _scalar(end)
     steps = _check_steps(steps, "logspace")
     dtype = _as_dtype(dtype) or (out.dtype if out is not None else _dtype.get_default_dtype())
-    work = np.float64 if dtype._category <= 1 or dtype is _dtype.float64 else \
-        np.complex128 if dtype._category == 3 else np.float32
-    exponents = _linspace_array(start, end, steps, work)
-    arr = np.power(np.asarray(base, work), exponents)
-    if dtype._category <= 1:
-        arr = np.trunc(arr).astype(np.int64)
+    if dtype._category == 3:
+        arr = np.power(np.asarray(base, np.complex128), _linspace_array(start, end, steps, np.complex128))
+    elif steps == 1:  # ATen: pow(base, start) with start as given
+        arr = np.array([math.pow(base, start)])
+        if dtype._category <= 1:
+            arr = np.trunc(arr).astype(np.int64)
+    else:
+        # ATen (RangeFactories.cpp, built without FMA): the bounds in the output type, their difference there
+        # too, the exponents in double, glibc's pow in double (a float base for integer outputs)
+        if dtype._category <= 1:
+            first, last = (np.array(int(v)).astype(dtype._np) for v in (start, end))
+            diff = np.float64(int(last) - int(first))
+            base = float(np.float32(base))
+        else:
+            first, last = (np.asarray(v).astype(dtype._np) for v in (start, end))
+            diff = np.float64(np.asarray(last - first).astype(dtype._np))
+        step = diff / (steps - 1) if steps > 1 else 0.0
+        idx = np.arange(steps)
+        exponents = np.where(idx < steps // 2, np.float64(first) + step * idx,
+                             np.float64(last) - step * (steps - 1 - idx))
+        # glibc's pow element by element: NumPy's vectorised pow can differ in the last bit
+        arr = np.array([math.pow(base, e) for e in exponents.tolist()], np.float64).reshape(steps)
+        if dtype._category <= 1:
+            arr = np.trunc(arr).astype(np.int64)
+        elif dtype in (_dtype.float16, _dtype.bfloat16):
+            arr = arr.astype(np.float32)  # double -> float -> half, as c10's conversions round twice
     arr = arr.astype(dtype._np)
     return _finish(arr, requires_grad) if out is None else finish_out(_wrap(arr), out)
 
