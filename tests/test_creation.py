@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from harness import ALL_DTYPES, compare, np_dtype, sample
 
 import ember

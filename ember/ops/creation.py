@@ -642,7 +642,7 @@ def _linspace_array(start, end, steps, work):
     first_half = idx < steps // 2
     up_count, down_count = idx.astype(np.float64), (steps - 1 - idx).astype(np.float64)
     if work in (_F16, _BF16):
-        start_w, end_w = (np.float32(work.type(v)) for v in (start, end))
+        start_w, end_w = (np.float32(work.type(np.float32(v))) for v in (start, end))  # c10: double->float->half
         step = _round_to(_round_to(end_w - start_w, work) / _round_to(np.float32(steps - 1), work), work)
         up = _round_to(start_w + _round_to(step * _round_to(up_count, work), work), work)
         down = _round_to(end_w - _round_to(step * _round_to(down_count, work), work), work)
@@ -745,7 +745,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
             diff = np.float64(int(last) - int(first))
             base = float(np.float32(base))
         else:
-            first, last = (np.asarray(v).astype(dtype._np) for v in (start, end))
+            first, last = (np.asarray(v).astype(np.float32).astype(dtype._np) if dtype in (
+                _dtype.float16, _dtype.bfloat16) else np.asarray(v).astype(dtype._np) for v in (start, end))
             diff = np.float64(np.asarray(last - first).astype(dtype._np))
         step = diff / (steps - 1) if steps > 1 else 0.0
         idx = np.arange(steps)
