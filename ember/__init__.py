@@ -62,6 +62,7 @@ from .ops.linalg import *
 from .ops.random import *
 from .ops.misc import *
 from .ops.extra import *
+from .ops.legacy import *
 from ._settings import *
 from . import autograd, linalg, random, special
 
@@ -86,6 +87,7 @@ _LAZY_SERIALIZATION = {"save", "load", "add_safe_globals", "safe_globals", "get_
 _LAZY_NAMES = {
     "compile": "._compile",
     "ctc_loss": ".ops.ctc",
+    "vmap": ".func",
     **dict.fromkeys(("norm_except_dim", "_weight_norm", "_weight_norm_interface"), ".nn.utils.weight_norm"),
     **dict.fromkeys(("autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
                      "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",

@@ -7,7 +7,7 @@ from .ops._common import finish_out as _finish_out
 __all__ = [
     "erf", "erfc", "erfcx", "erfinv", "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1",
     "i1e", "expit", "logit", "xlogy", "xlog1py", "sinc", "log1p", "expm1", "exp2", "round", "ndtr", "ndtri",
-    "log_ndtr", "entr", "zeta", "logsumexp", "softmax", "log_softmax",
+    "log_ndtr", "entr", "zeta", "logsumexp", "softmax", "log_softmax", "gammainc", "gammaincc",
 ]
 
 erf, erfc, erfinv, digamma, polygamma, i0 = _sp.erf, _sp.erfc, _sp.erfinv, _sp.digamma, _sp.polygamma, _sp.i0
@@ -18,6 +18,18 @@ psi = _sp.digamma
 expit = _pw.sigmoid
 logit, xlogy, sinc, log1p = _pw.logit, _pw.xlogy, _pw.sinc, _pw.log1p
 expm1, exp2, round = _pw.expm1, _pw.exp2, _pw.round
+
+
+def gammainc(input, other, *, out=None):
+    from .ops.legacy import igamma
+
+    return _finish_out(igamma(input, other), out)
+
+
+def gammaincc(input, other, *, out=None):
+    from .ops.legacy import igammac
+
+    return _finish_out(igammac(input, other), out)
 
 
 def multigammaln(input, p, *, out=None):

@@ -66,6 +66,16 @@ def _gammainc(a, x):
     return out
 
 
+def _gammaincc(a, x):
+    """Q(a, x) = 1 - P(a, x), from the continued fraction where it converges (no cancellation there)."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    out = 1.0 - _gammainc(a, x)
+    high = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x) & (x >= a + 1)
+    if high.any():
+        out[high] = _continued_fraction(a[high], x[high])
+    return out
+
+
 class Igamma(ember.autograd.Function):
     @staticmethod
     def forward(ctx, a, x):
@@ -91,3 +101,28 @@ Igamma._backward_cls.__name__ = Igamma._backward_cls.__qualname__ = "IgammaBackw
 def gammainc(a, x):
     """torch.special.gammainc(a, x) for tensors a and x."""
     return Igamma.apply(a, x)
+
+
+class Igammac(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        dtype = ember.promote_types(a.dtype, x.dtype)
+        return ember.from_numpy(_gammaincc(a.detach().numpy(), x.detach().numpy())).to(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igammac: input' is not implemented.")
+        an, xn = np.broadcast_arrays(a.detach().numpy().astype(np.float64), x.detach().numpy().astype(np.float64))
+        density = np.exp(_log_prefactor(an, xn)) / xn
+        return None, (-grad * ember.from_numpy(density).to(grad.dtype)).sum_to_size(tuple(x.shape))
+
+
+Igammac._backward_cls.__name__ = Igammac._backward_cls.__qualname__ = "IgammacBackward0"
+
+
+def gammaincc(a, x):
+    """torch.special.gammaincc(a, x) for tensors a and x."""
+    return Igammac.apply(a, x)
