@@ -438,13 +438,6 @@ def test_deprecated_amp_spellings_and_pickling():
     assert e == t
 
 
-def test_cpu_autocast_enabled_is_not_implemented():
-    with pytest.raises(NotImplementedError, match="CPU autocast"):
-        with ember.autocast("cpu", dtype=ember.bfloat16):
-            pass
-    assert not ember.is_autocast_enabled("cpu")
-
-
 def test_cpu_module():
     for name in ["is_available", "device_count", "current_device", "synchronize"]:
         assert getattr(ember.cpu, name)() == getattr(torch.cpu, name)()

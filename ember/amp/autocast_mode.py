@@ -1,14 +1,13 @@
 """torch.autocast and the global autocast state (torch.is_autocast_enabled, get_autocast_dtype, ...).
 
-The state is kept per device type as PyTorch keeps it. What ember cannot do yet is act on it: PyTorch's CPU
-autocast casts the inputs of matmul/linear/conv (and a few more) to the autocast dtype inside the dispatcher, and
-ember's ops have no such hook. Entering an *enabled* CPU autocast therefore raises NotImplementedError rather
-than silently computing in float32. CUDA autocast turns itself off with PyTorch's warning (no CUDA here)."""
+The state is kept per device type as PyTorch keeps it. CPU autocast acts through ember/_autocast.py: the ops
+on PyTorch's CPU lists cast their inputs to the autocast dtype (matmul, linear, conv, ...) or to float32 (losses,
+decompositions, FFTs, ...). CUDA autocast turns itself off with PyTorch's warning (no CUDA here)."""
 
 import functools
 import warnings
 
-from .. import _dtype
+from .. import _autocast, _dtype
 from .._device import device as _device_cls
 
 __all__ = ["autocast", "custom_fwd", "custom_bwd", "is_autocast_available"]
@@ -17,9 +16,12 @@ __all__ = ["autocast", "custom_fwd", "custom_bwd", "is_autocast_available"]
 _state = {"cpu": [False, _dtype.bfloat16], "cuda": [False, _dtype.float16]}
 _cache = {"enabled": True, "nesting": 0}
 
-_NOT_IMPLEMENTED = ("ember: CPU autocast is not implemented: ember's matmul, linear and conv have no hook to cast "
-                    "their inputs to the autocast dtype yet. Cast the model and inputs explicitly (e.g. "
-                    "model.to(torch.bfloat16)) or use autocast(..., enabled=False).")
+
+
+def _sync():
+    """Hand the CPU entry to the ops' autocast hook."""
+    _autocast.state.enabled, _autocast.state.dtype = _state["cpu"]
+    _autocast.state.cache_enabled = _cache["enabled"]
 
 
 def _device_type(device_type):
@@ -44,6 +46,7 @@ def set_autocast_enabled(device_type, enabled=None):
     if enabled is None:  # the deprecated one-argument form set_autocast_enabled(enabled) means CUDA
         device_type, enabled = "cuda", device_type
     _entry(device_type)[0] = bool(enabled)
+    _sync()
 
 
 def get_autocast_dtype(device_type):
@@ -52,6 +55,7 @@ def get_autocast_dtype(device_type):
 
 def set_autocast_dtype(device_type, dtype):
     _entry(device_type)[1] = dtype
+    _sync()
 
 
 def _deprecated(old, new):
@@ -66,6 +70,7 @@ def is_autocast_cpu_enabled():
 def set_autocast_cpu_enabled(enabled):
     _deprecated("set_autocast_cpu_enabled", "set_autocast_enabled('cpu', enabled)")
     _state["cpu"][0] = bool(enabled)
+    _sync()
 
 
 def get_autocast_cpu_dtype():
@@ -76,6 +81,7 @@ def get_autocast_cpu_dtype():
 def set_autocast_cpu_dtype(dtype):
     _deprecated("set_autocast_cpu_dtype", "set_autocast_dtype('cpu', dtype)")
     _state["cpu"][1] = dtype
+    _sync()
 
 
 def get_autocast_gpu_dtype():
@@ -94,10 +100,11 @@ def is_autocast_cache_enabled():
 
 def set_autocast_cache_enabled(enabled):
     _cache["enabled"] = bool(enabled)
+    _sync()
 
 
 def clear_autocast_cache():
-    """ember keeps no cast cache."""
+    _autocast.clear_cache()
 
 
 def autocast_increment_nesting():
@@ -132,8 +139,6 @@ class autocast:
         self._enabled = enabled
 
     def __enter__(self):
-        if self._enabled and _device_type(self.device) == "cpu":
-            raise NotImplementedError(_NOT_IMPLEMENTED)
         entry = _entry(self.device)
         self.prev = entry[0]
         self.prev_fastdtype = entry[1]
@@ -143,7 +148,8 @@ class autocast:
         autocast_increment_nesting()
 
     def __exit__(self, exc_type, exc_val, exc_tb):
-        autocast_decrement_nesting()
+        if autocast_decrement_nesting() == 0:
+            clear_autocast_cache()
         entry = _entry(self.device)
         entry[0], entry[1] = self.prev, self.prev_fastdtype
         set_autocast_cache_enabled(self.prev_cache_enabled)

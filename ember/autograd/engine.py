@@ -6,6 +6,7 @@ created runs first (PyTorch's sequence-number priority), which makes hook and ac
 
 import heapq
 
+from .. import _autocast
 from .grad_mode import state as _grad_state
 from .graph import AccumulateGrad, grad_accumulator
 
@@ -61,6 +62,14 @@ def _needed(nodes, deps, roots, targets):
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=True,
                  accumulate=True):
+    if not _autocast.state.enabled:
+        return _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, allow_unused, accumulate)
+    with _autocast.suspended():  # PyTorch's backward runs without autocast (its engine threads never enable it)
+        return _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, allow_unused, accumulate)
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=True,
+                  accumulate=True):
     """Backpropagate from `tensors` seeded with `grad_tensors`.
 
     With accumulate=True (Tensor.backward), gradients are added into the `.grad` of the leaves (only of

@@ -10,6 +10,7 @@ import math
 import warnings
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ..autograd.grad_mode import state as _grad_state
 from ._common import Node, Tensor, commit_inplace, prepare_inplace, record, sum_to_shape, wrap, wrap_dim
@@ -533,6 +534,7 @@ class PreluKernelBackward0(Node):
         return gx, gw
 
 
+@autocast_op("lower")
 def prelu(input, weight):
     x = _array(input, "prelu")
     if not isinstance(weight, Tensor):

@@ -21,6 +21,7 @@ Spatial padding is kept as (low, high) pairs so that padding='same' with even ke
 import functools
 import math
 
+from .._autocast import autocast_op
 from .._backend import np
 from ._common import Node, Tensor, needs_grad, record, wrap
 
@@ -831,14 +832,17 @@ def _check_conv_args(x, weight, bias, stride, pads, dilation, groups, transposed
                            f"elements, but got bias of size {list(bias.shape)} instead")
 
 
+@autocast_op("lower")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@autocast_op("lower")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@autocast_op("lower")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
@@ -873,16 +877,19 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     return result.squeeze(0) if unbatched else result
 
 
+@autocast_op("lower")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
                               "conv_transpose1d")
 
 
+@autocast_op("lower")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                               "conv_transpose2d")
 
 
+@autocast_op("lower")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
                               "conv_transpose3d")

@@ -7,6 +7,7 @@ log-probabilities (ATen's formula, which assumes they come from a log_softmax). 
 the loss and gradient come back in the input's dtype.
 """
 
+from .._autocast import autocast_op
 from .._backend import np
 from ._common import Node, Tensor, needs_grad, record, wrap
 
@@ -120,6 +121,7 @@ def _lengths(values, name):
     return np.asarray(list(values), np.int64).reshape(-1)
 
 
+@autocast_op("fp32")
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")

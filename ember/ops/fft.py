@@ -11,6 +11,7 @@ gradients of any order come for free.
 import math
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ._common import Node, Tensor, needs_grad, record, wrap, wrap_dim
 
@@ -247,6 +248,7 @@ def _shape_and_dims(x, s, dim, name):
 # the public functions
 
 
+@autocast_op("fp32")
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     if isinstance(input, Tensor) and input.is_complex():
@@ -254,6 +256,7 @@ def fft(input, n=None, dim=-1, norm=None, *, out=None):
     return _r2c("fft", input, n, dim, norm, True, False)
 
 
+@autocast_op("fp32")
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     if isinstance(input, Tensor) and input.is_complex():
@@ -261,21 +264,25 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     return _r2c("ifft", input, n, dim, norm, False, False)
 
 
+@autocast_op("fp32")
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     return _r2c("rfft", input, n, dim, norm, True, True)
 
 
+@autocast_op("fp32")
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     return _c2r("irfft", input, n, dim, norm, False)
 
 
+@autocast_op("fp32")
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     return _c2r("hfft", input, n, dim, norm, True)
 
 
+@autocast_op("fp32")
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     _no_out(out)
     return _r2c("ihfft", input, n, dim, norm, False, True)
@@ -290,24 +297,29 @@ def _fftn(name, input, s, dim, norm, forward):
     return _fft_c2c(x, tuple(dims), _norm_mode(norm, forward), forward)
 
 
+@autocast_op("fp32")
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
     _no_out(out)
     return _fftn("fftn", input, s, dim, norm, True)
 
 
+@autocast_op("fp32")
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
     _no_out(out)
     return _fftn("ifftn", input, s, dim, norm, False)
 
 
+@autocast_op("fp32")
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return fftn(input, s, dim, norm, out=out)
 
 
+@autocast_op("fp32")
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return ifftn(input, s, dim, norm, out=out)
 
 
+@autocast_op("fp32")
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     _no_out(out)
     if isinstance(input, Tensor) and input.is_complex():
@@ -320,6 +332,7 @@ def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     return _fft_r2c(x, tuple(dims), _norm_mode(norm, True), True)
 
 
+@autocast_op("fp32")
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
     _no_out(out)
     x = _promote(input, "irfftn", require_complex=True)
@@ -333,10 +346,12 @@ def irfftn(input, s=None, dim=None, norm=None, *, out=None):
     return _fft_c2r(x, tuple(dims), _norm_mode(norm, False), last_size)
 
 
+@autocast_op("fp32")
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return rfftn(input, s, dim, norm, out=out)
 
 
+@autocast_op("fp32")
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return irfftn(input, s, dim, norm, out=out)
 

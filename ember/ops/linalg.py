@@ -13,6 +13,7 @@ import collections
 import math
 import warnings
 
+from .._autocast import autocast_op
 from .._backend import bfloat16 as _BF16
 from .._dtype import from_numpy_dtype
 from ._common import (
@@ -1085,6 +1086,7 @@ def _check_out_dtype(out, dt):
 
 
 @method("matmul", "__matmul__")
+@autocast_op("lower")
 def matmul(input, other, *, out=None):
     try:
         a, b = input._data, other._data
@@ -1123,6 +1125,7 @@ Tensor.__rmatmul__ = _rmatmul
 
 
 @method()
+@autocast_op("lower")
 def mm(input, mat2, *, out=None):
     a = _tensor_arg("mm", input, "input", 1)
     b = _tensor_arg("mm", mat2, "mat2", 2)
@@ -1139,6 +1142,7 @@ def mm(input, mat2, *, out=None):
 
 
 @method()
+@autocast_op("lower")
 def bmm(input, mat2, *, out=None):
     a = _tensor_arg("bmm", input, "input", 1)
     b = _tensor_arg("bmm", mat2, "mat2", 2)
@@ -1306,6 +1310,7 @@ def _inplace(self, result):
 
 
 @method()
+@autocast_op("lower")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     a, b, c = mat1._data, mat2._data, input._data
     _check_mm(a.shape, b.shape, a.dtype, b.dtype)
@@ -1348,6 +1353,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 
 
 @method()
+@autocast_op("lower")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     a, b, c = batch1._data, batch2._data, input._data
     if not a.dtype == b.dtype == c.dtype:
@@ -1359,6 +1365,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 @method()
+@autocast_op("lower")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
@@ -1601,6 +1608,7 @@ def kron(input, other, *, out=None):
 
 
 @method()
+@autocast_op("fp32")
 def trace(input):
     a = input._data
     if a.ndim != 2:
@@ -1740,6 +1748,7 @@ def _first_failure(info):
 # torch.linalg
 
 
+@autocast_op("fp32")
 def linalg_inv(A, *, out=None):
     a = _square_float("linalg.inv", A)
     try:
@@ -1761,6 +1770,7 @@ def _record_one(make_node, name, result, out, *inputs):
     return finish_out(result, out)
 
 
+@autocast_op("fp32")
 def linalg_inv_ex(A, *, check_errors=False, out=None):
     a = _square_float("linalg.inv_ex", A)
     info = np.zeros(a.shape[:-2], np.int32)
@@ -1781,6 +1791,7 @@ def linalg_inv_ex(A, *, check_errors=False, out=None):
 
 
 @method("inverse")
+@autocast_op("fp32")
 def inverse(input, *, out=None):
     return linalg_inv(input, out=out)
 
@@ -1851,6 +1862,7 @@ def _solve_arrays(fn, a, b, left=True):
     return x[..., 0] if vector else x
 
 
+@autocast_op("fp32")
 def linalg_solve(A, B, *, left=True, out=None):
     a = _square_float("linalg.solve", A)
     b = B._data
@@ -1891,6 +1903,7 @@ def linalg_solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=
                        "linalg_solve_triangular", x, out, A, B)
 
 
+@autocast_op("fp32")
 def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky", _node=None):
     a = _square_float(_name, A)
     try:
@@ -1906,6 +1919,7 @@ def linalg_cholesky(A, *, upper=False, out=None, _name="linalg.cholesky", _node=
     return _record_one(lambda res: node(res, upper), "linalg_cholesky", wrap(np.ascontiguousarray(r)), out, A)
 
 
+@autocast_op("fp32")
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     a = _square_float("linalg.cholesky_ex", A)
     try:
@@ -1947,6 +1961,7 @@ class CholeskyInverseBackward0(Node):
         return -matmul(L, common) if self.upper else -matmul(common, L)
 
 
+@autocast_op("fp32")
 def cholesky_inverse(input, upper=False, *, out=None):
     factor = input._data
     _check_matrix("cholesky_inverse", factor)
@@ -1958,6 +1973,7 @@ def cholesky_inverse(input, upper=False, *, out=None):
     return finish_out(result, out)
 
 
+@autocast_op("fp32")
 def linalg_qr(A, mode="reduced", *, out=None):
     a = A._data
     if mode not in ("reduced", "complete", "r"):
@@ -1976,11 +1992,13 @@ def linalg_qr(A, mode="reduced", *, out=None):
 
 
 @method()
+@autocast_op("fp32")
 def qr(input, some=True, *, out=None):
     q, r = linalg_qr(input, "reduced" if some else "complete")
     return _QrTop(q, r)
 
 
+@autocast_op("fp32")
 def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     a = A._data
     _check_matrix("linalg.svd", a, square=False)
@@ -1993,6 +2011,7 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 @method()
+@autocast_op("fp32")
 def svd(input, some=True, compute_uv=True, *, out=None):
     a = input._data
     _check_matrix("linalg.svd", a, square=False)
@@ -2016,6 +2035,7 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     return _SvdTop(wrap(u), wrap(s), wrap(np.conj(np.swapaxes(vh, -1, -2))))
 
 
+@autocast_op("fp32")
 def linalg_svdvals(A, *, driver=None, out=None):
     a = A._data
     _check_matrix("linalg.svdvals", a, square=False)
@@ -2064,6 +2084,7 @@ class LinalgEigBackward0(Node):
         return real(gA) if self.real_input else gA
 
 
+@autocast_op("fp32")
 def linalg_eig(A, *, out=None):
     a = _square_float("linalg.eig", A)
     w, v = np.linalg.eig(a)
@@ -2078,6 +2099,7 @@ def linalg_eig(A, *, out=None):
     return result
 
 
+@autocast_op("fp32")
 def linalg_eigvals(A, *, out=None):
     a = _square_float("linalg.eigvals", A)
     if needs_grad(A):  # the gradient needs the eigenvectors (PyTorch computes them too)
@@ -2091,6 +2113,7 @@ def _check_uplo(UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@autocast_op("fp32")
 def linalg_eigh(A, UPLO="L", *, out=None):
     a = _square_float("linalg.eigh", A)
     _check_uplo(UPLO)
@@ -2101,6 +2124,7 @@ def linalg_eigh(A, UPLO="L", *, out=None):
     return result
 
 
+@autocast_op("fp32")
 def linalg_eigvalsh(A, UPLO="L", *, out=None):
     a = _square_float("linalg.eigvalsh", A)
     _check_uplo(UPLO)
@@ -2258,6 +2282,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return linalg_matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
 
 
+@autocast_op("fp32")
 def linalg_cond(A, p=None, *, out=None):
     a = A._data
     _check_matrix("linalg.cond", a, square=p not in (None, 2, -2))
@@ -2328,10 +2353,12 @@ def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=Non
 
 
 @method()
+@autocast_op("fp32")
 def pinverse(input, rcond=1e-15):
     return linalg_pinv(input, rtol=rcond)
 
 
+@autocast_op("fp32")
 def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     a = A._data
     _check_matrix("linalg.matrix_rank", a, square=False)
@@ -2351,6 +2378,7 @@ def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, ou
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
+@autocast_op("fp32")
 def linalg_lstsq(A, B, rcond=None, *, driver=None):
     a, b = A._data, B._data
     if driver is None:
@@ -2586,6 +2614,7 @@ def _multi_dot_graph(tensors):
     return _derive(ViewBackward0(prod.shape), prod, prod._data.reshape(shape))
 
 
+@autocast_op("lower")
 def linalg_vecdot(x, y, *, dim=-1, out=None):
     a, b = x._data, y._data
     if a.dtype.kind in "biu":
@@ -2616,6 +2645,7 @@ def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return view_of(A, np.diagonal(a, offset, d1, d2))
 
 
+@autocast_op("fp32")
 def linalg_householder_product(A, tau, *, out=None):
     """Q from Householder reflectors (LAPACK orgqr): H_1 H_2 ... H_k applied to the first n columns of I."""
     a, t = A._data, tau._data
@@ -2685,6 +2715,7 @@ class LinalgHouseholderProductBackward0(Node):
         return gA, gtau
 
 
+@autocast_op("fp32")
 def linalg_tensorinv(A, ind=2, *, out=None):
     a = A._data
     rows = math.prod(a.shape[:ind])
@@ -2696,6 +2727,7 @@ def linalg_tensorinv(A, ind=2, *, out=None):
     return finish_out(wrap(inv.reshape(a.shape[ind:] + a.shape[:ind])), out)
 
 
+@autocast_op("fp32")
 def linalg_tensorsolve(A, B, dims=None, *, out=None):
     a, b = A._data, B._data
     if dims is not None:
@@ -3015,6 +3047,7 @@ def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
 
 
 @method()
+@autocast_op("fp32")
 def lu_solve(self, LU_data, LU_pivots, *, out=None):
     warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solve and will be removed in a future "
                   "PyTorch release.", UserWarning, stacklevel=2)
@@ -3039,6 +3072,7 @@ class CholeskySolveBackward0(Node):
 
 
 @method()
+@autocast_op("fp32")
 def cholesky_solve(input, input2, upper=False, *, out=None):
     b, factor = input._data, input2._data
     if b.dtype != factor.dtype:

@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _grad_state
@@ -171,6 +172,7 @@ def _size_warning(input, target):
                       "same size.", stacklevel=3)
 
 
+@autocast_op("fp32")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_tensors("mse_loss", input, target)
     _size_warning(input, target)
@@ -186,6 +188,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _pointwise_loss("mse_loss", input, target, reduction, kernel, MseLossBackward0)
 
 
+@autocast_op("fp32")
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_tensors("l1_loss", input, target)
     _size_warning(input, target)
@@ -198,6 +201,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(loss, reduction)
 
 
+@autocast_op("fp32")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _check_tensors("smooth_l1_loss", input, target)
     _size_warning(input, target)
@@ -215,6 +219,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _pointwise_loss("smooth_l1_loss", input, target, reduction, kernel, SmoothL1LossBackward0, beta=beta)
 
 
+@autocast_op("fp32")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_tensors("huber_loss", input, target)
     _size_warning(input, target)
@@ -235,6 +240,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
                            delta=delta)
 
 
+@autocast_op("fp32")
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_tensors("soft_margin_loss", input, target)
     _no_grad_arg("soft_margin_loss", "target", target)
@@ -314,6 +320,7 @@ def _check_nll_shapes(x, t):
                                f"[{', '.join(map(str, t.shape))}]")
 
 
+@autocast_op("fp32")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     _check_tensors("nll_loss", input, target)
     reduction = _reduction(reduction, size_average, reduce)
@@ -368,6 +375,7 @@ def _nll_loss_nd(input, target, weight, ignore_index, reduction):
     return view(loss, (n,) + x.shape[2:]) if reduction == "none" else loss
 
 
+@autocast_op("fp32")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     _check_tensors("cross_entropy", input, target)
@@ -459,6 +467,7 @@ def _no_grad_arg(fn, name, tensor):
                            "cannot have requires_grad True.")
 
 
+@autocast_op("fp32")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     _check_tensors("binary_cross_entropy", input, target)
     reduction = _reduction(reduction, size_average, reduce)
@@ -512,6 +521,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         return gx, gt
 
 
+@autocast_op("fp32")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     _check_tensors("binary_cross_entropy_with_logits", input, target)
@@ -545,6 +555,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # composite losses (PyTorch builds these from other ops; so does ember)
 
 
+@autocast_op("fp32")
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
@@ -566,6 +577,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
+@autocast_op("fp32")
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.shape != input2.shape:
@@ -598,6 +610,7 @@ def _number_minus(number, x):
     return sub(wrap(np.asarray(number, x._data.dtype)), x)
 
 
+@autocast_op("fp32")
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
@@ -606,6 +619,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce(with_number(-target * (input1 - input2), margin, AddBackward1).clamp_min(0), reduction)
 
 
+@autocast_op("fp32")
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
     from .creation import zeros_like
@@ -617,6 +631,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(out, reduction)
 
 
+@autocast_op("fp32")
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
@@ -666,6 +681,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+@autocast_op("fp32")
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
@@ -759,6 +775,7 @@ def _hinge_result(loss, derivative, reduction, input, node_cls):
     return result
 
 
+@autocast_op("fp32")
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     _check_tensors("multi_margin_loss", input, target)
@@ -799,6 +816,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _hinge_result(loss, d, reduction, input, MultiMarginLossBackward0)
 
 
+@autocast_op("fp32")
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_tensors("multilabel_margin_loss", input, target)
     reduction = _reduction(reduction, size_average, reduce)

@@ -6,6 +6,7 @@ import mmap
 import numbers
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ._common import (
     AddBackward1,
@@ -457,6 +458,7 @@ def _check_distance_dtype(arr, name, label):
                            f"{_dtype.from_numpy_dtype(arr.dtype).scalar_type_name if label else ''}")
 
 
+@autocast_op("fp32")
 def cdist(x1, x2, p=2.0, compute_mode=None):
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")

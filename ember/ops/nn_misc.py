@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _grad_state
@@ -192,6 +193,7 @@ def _cpp(arr):
         str(arr.dtype), str(arr.dtype))
 
 
+@autocast_op("lower")
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias, PyTorch's graph: AddmmBackward0 / MmBackward0 over TBackward0(weight)."""
     if not isinstance(input, Tensor):
@@ -882,6 +884,7 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         self.inner_inputs = self.inner_out = None
 
 
+@autocast_op("lower")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     from ..autograd.grad_mode import enable_grad

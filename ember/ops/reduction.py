@@ -14,6 +14,7 @@ import operator
 import warnings
 
 from .. import _dtype
+from .._autocast import autocast_op
 from .._backend import np
 from ..autograd.grad_mode import state as _grad_mode
 from ._common import (
@@ -386,6 +387,7 @@ class ProdBackward1(ProdBackward0):
 
 
 @method()
+@autocast_op("fp32")
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     arr = input._data
     if dim is not None:
@@ -1665,10 +1667,12 @@ def _quantile_graph(input, dim, d, keepdim, q_ndim, below, above, weight, poison
 
 
 @method()
+@autocast_op("fp32")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile(input, q, dim, keepdim, interpolation, out, False, "quantile")
 
 
 @method()
+@autocast_op("fp32")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile(input, q, dim, keepdim, interpolation, out, True, "nanquantile")
