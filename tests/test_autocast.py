@@ -100,3 +100,30 @@ def test_state_is_restored_and_decorator_form():
         assert f(m.ones(2, 2)).dtype == m.bfloat16
         assert (m.ones(2, 2) @ m.ones(2, 2)).dtype == m.float32
         assert not m.is_autocast_enabled("cpu")
+
+
+def test_custom_fwd_and_bwd():
+    def run(m):
+        class Square(m.autograd.Function):
+            @staticmethod
+            @m.amp.custom_fwd(device_type="cpu", cast_inputs=m.float32)
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a @ b, str(a.dtype), m.is_autocast_enabled("cpu")
+
+            @staticmethod
+            @m.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, grad, *unused):
+                a, b = ctx.saved_tensors
+                return grad @ b.t(), a.t() @ grad
+
+        m.manual_seed(0)
+        a = m.randn(3, 3, requires_grad=True)
+        with m.autocast("cpu"):
+            out, seen_dtype, seen_enabled = Square.apply(a.bfloat16(), a)
+        out.sum().backward()
+        return out.dtype, seen_dtype, seen_enabled, a.grad
+
+    (t_dtype, t_seen, t_enabled, t_grad), (e_dtype, e_seen, e_enabled, e_grad) = _both(run)
+    assert (str(e_dtype), e_seen.replace("ember", "torch"), e_enabled) == (str(t_dtype), t_seen, t_enabled)
+    _close(e_grad, t_grad)

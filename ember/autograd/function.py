@@ -48,7 +48,8 @@ class BackwardCFunction(Node, FunctionCtx):
         if self.__dict__.get("_materialize_grads", True):
             from ..ops.creation import zeros_like
 
-            grad_outputs = tuple(zeros_like(o) if g is None else g
+            # non-tensor outputs (no template) get None, as PyTorch passes for them
+            grad_outputs = tuple(zeros_like(o) if g is None and o is not None else g
                                  for g, o in zip(grad_outputs, self._output_templates))
         result = self._forward_cls.backward(self, *grad_outputs)
         if not isinstance(result, tuple):
