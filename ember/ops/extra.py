@@ -133,17 +133,11 @@ def is_nonzero(input):
     return builtins.bool(input._data.reshape(()) != 0)
 
 
-_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-               "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-
 def typename(obj, /):
     """torch.typename: 'torch.FloatTensor' for a float32 tensor, else the object's qualified type name."""
     if isinstance(obj, Tensor):
-        return f"torch.{_TYPE_NAMES[obj.dtype._name]}Tensor"
+        return obj.type()
     module = getattr(obj, "__module__", "") or ""
-    qualname = ""
     if hasattr(obj, "__qualname__"):
         qualname = obj.__qualname__
     elif hasattr(obj, "__name__"):
@@ -151,9 +145,7 @@ def typename(obj, /):
     else:
         module = obj.__class__.__module__ or ""
         qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def get_device(input):

@@ -81,19 +81,7 @@ def _addindent(text, num_spaces):
     return first + "\n" + "\n".join((num_spaces * " ") + line if line.strip() else "" for line in lines)
 
 
-def _typename(obj):
-    """torch.typename: 'torch.FloatTensor' for tensors, the qualified class name otherwise."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+from ...ops.extra import typename as _typename  # noqa: E402 - torch.typename, for error messages
 
 
 def _signature_parameters(fn):
