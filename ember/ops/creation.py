@@ -16,6 +16,7 @@ from .._device import as_device, check_device
 from .._tensor import FillBackward3, Size, _wrap
 from ..autograd.grad_mode import no_grad
 from ._common import Node, Tensor, finish_out, from_numpy_dtype, method, needs_grad, record, sum_to_shape
+from ._fma import fma32, fma64
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -654,7 +655,7 @@ def _linspace_array(start, end, steps, work):
         return real + 1j * imag.astype(work)
     start_w, end_w = work.type(start), work.type(end)
     step = np.float64((end_w - start_w) / work.type(steps - 1))
-    fma = _fma32 if work == _F32 else _fma64
+    fma = fma32 if work == _F32 else fma64
     up = fma(np.full(steps, step), up_count, np.full(steps, np.float64(start_w)))
     down = fma(np.full(steps, -step), down_count, np.full(steps, np.float64(end_w)))
     return np.where(first_half, up, down)
@@ -666,41 +667,6 @@ _F32, _F16, _BF16 = np.dtype(np.float32), np.dtype(np.float16), np.dtype(_dtype.
 def _round_to(x, dt):
     """float32 values rounded to the half type `dt` and back to float32 (one c10::Half/BFloat16 operation)."""
     return np.asarray(x, np.float32).astype(dt).astype(np.float32)
-
-
-def _two_sum(a, b):
-    """(a + b rounded, its exact error) for float64 arrays (Knuth's TwoSum)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _fma32(a, b, c):
-    """float32 a * b + c rounded once (a, b, c float64 arrays holding float32 values; |b| < 2**24): the product
-    is exact in float64; the sum is rounded to float64 and then to float32, and where that double rounding
-    lands on a float32 tie the sum's exact error decides the direction."""
-    p = a * b
-    s, err = _two_sum(p, c)
-    r = s.astype(np.float32)
-    toward = np.nextafter(r, np.where(s > r, np.float32(np.inf), np.float32(-np.inf)))
-    tie = (s == (r.astype(np.float64) + toward.astype(np.float64)) * 0.5) & (err != 0)
-    if tie.any():  # the true value lies past the tie: on err's side
-        r = np.where(tie & ((err > 0) == (toward > r)), toward, r)
-    return r
-
-
-def _fma64(a, b, c):
-    """float64 a * b + c with one rounding, up to ties of the final addition: Dekker's exact product and
-    TwoSum carry the product's low part and the sum's error into one last addition."""
-    split = 134217729.0  # 2**27 + 1
-    t = split * a
-    a_hi = t - (t - a)
-    t = split * b
-    b_hi = t - (t - b)
-    p = a * b
-    p_err = ((a_hi * b_hi - p) + a_hi * (b - b_hi) + (a - a_hi) * b_hi) + (a - a_hi) * (b - b_hi)
-    s, s_err = _two_sum(p, c)
-    return s + (s_err + p_err)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):

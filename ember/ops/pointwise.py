@@ -35,6 +35,7 @@ from ._common import (
     sum_to_shape,
     wrap,
 )
+from ._fma import fma
 
 __all__ = [  # extended below, family by family
     "result_type",
@@ -83,6 +84,17 @@ def _operands(a, b):
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(a).__name__}")
 
 
+def _float32_scalar(value, converted):
+    """ATen's original_scalar_value<float> (mul and div on half types): a Python number or a 0-dim tensor as the
+    second operand enters the float32 computation as itself in float32, not first rounded to the half type."""
+    if isinstance(value, Tensor):
+        arr = value._data
+        return np.float32(arr) if arr.ndim == 0 and arr.dtype.kind in "biuf" else converted
+    if type(value) in (int, float, builtins.bool):
+        return np.float32(value)
+    return converted
+
+
 def _scalar_as(value, dt):
     kind = dt.kind
     if type(value) is int and kind in "iu":
@@ -128,8 +140,10 @@ def _need_tensor(value, fn_name, position=2, arg="other"):
                         f"{type(value).__name__}")
 
 
-def _binary(ufunc, a, b, out=None):
+def _binary(ufunc, a, b, out=None, scalar_in_float32=False):
     x, y, dt = _operands(a, b)
+    if scalar_in_float32 and dt in _HALF_TYPES:
+        y = _float32_scalar(b, y)
     try:
         if dt in _HALF_TYPES:  # compute in float32, round once (PyTorch's opmath for half types)
             r = ufunc(_half_to_float(x), _half_to_float(y)).astype(dt)
@@ -942,6 +956,30 @@ def _scaled(input, other, alpha):
     return _binary(np.multiply, other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
+def _fused_alpha(ufunc, input, other, alpha):
+    """input +/- alpha * other for real floating tensors as ATen's kernel computes it: one fused multiply-add in
+    float32 (the alpha rounded to the half type first for float16/bfloat16) or float64. None elsewhere."""
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)) or type(alpha) not in (int, float):
+        return None
+    x, y, dt = _operands(input, other)
+    if dt.kind != "f" and dt not in _HALF_TYPES:
+        return None
+    _scaled(input, other, alpha)  # PyTorch's checks on alpha's type (the product itself is not used)
+    if dt == np.float64:
+        a = float(alpha)
+    else:
+        a = np.float32(alpha)
+        if dt in _HALF_TYPES:
+            a = np.float32(np.asarray(a).astype(dt))
+    if ufunc is np.subtract:
+        a = -a
+    try:
+        shape = broadcast_shapes(np.shape(x), np.shape(y))
+    except RuntimeError:
+        return None  # the generic path raises PyTorch's message
+    return wrap(np.ascontiguousarray(fma(a, np.broadcast_to(y, shape), np.broadcast_to(x, shape), dt)))
+
+
 @method("add", "__add__", "__radd__")
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1 or type(alpha) is not int:
@@ -958,7 +996,11 @@ def add(input, other, *, alpha=1, out=None):
 def _add_sub(ufunc, node, input, other, alpha, out):
     if out is not None:
         _check_out(ufunc.__name__.replace("subtract", "sub"), out, input, other)
-    r = _binary(ufunc, input, _scaled(input, other, alpha) if alpha != 1 or type(alpha) is not int else other, out)
+    fused = _fused_alpha(ufunc, input, other, alpha)
+    if fused is not None:
+        r = finish_out(fused, out) if out is not None else fused
+    else:
+        r = _binary(ufunc, input, _scaled(input, other, alpha) if alpha != 1 or type(alpha) is not int else other, out)
     if out is None and needs_grad(input, other):
         record(node(input, other, alpha), (input, other), r)
     return r
@@ -1013,8 +1055,8 @@ Tensor.__rsub__ = _rsub
 def mul(input, other, *, out=None):
     if out is not None:
         _check_out("mul", out, input, other)
-        return _binary(np.multiply, input, other, out)
-    r = _binary(np.multiply, input, other)
+        return _binary(np.multiply, input, other, out, scalar_in_float32=True)
+    r = _binary(np.multiply, input, other, scalar_in_float32=True)
     if (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)) and _grad_state.enabled:
         record(MulBackward0(input, other), (input, other), r)
     return r
@@ -1033,6 +1075,8 @@ def div(input, other, *, rounding_mode=_NO_ROUNDING_MODE, out=None):
             dt = _dtype.get_default_dtype()._np
             x = x.astype(dt) if isinstance(x, np.ndarray) else dt.type(x)
             y = y.astype(dt) if isinstance(y, np.ndarray) else dt.type(y)
+        if dt in _HALF_TYPES:
+            y = _float32_scalar(other, y)
         r = wrap(_apply2(np.true_divide, x, y, dt))
         if out is not None:
             return finish_out(r, out)
@@ -1991,7 +2035,12 @@ def lerp(input, end, weight, *, out=None):
     def kernel(start, stop):
         diff = stop - start
         wa = np.asarray(w, start.dtype) if not isinstance(w, np.ndarray) else w
-        return np.where(np.abs(wa) < 0.5, start + wa * diff, stop - diff * (1 - wa))
+        small = np.abs(wa) < 0.5
+        if start.dtype.kind == "c":
+            return np.where(small, start + wa * diff, stop - diff * (1 - wa))
+        # ATen: one fused multiply-add from the nearer end: start + w * diff, or end + (w - 1) * diff
+        coeff = np.where(small, wa, wa - np.asarray(1, start.dtype))
+        return fma(coeff, diff, np.where(small, start, stop), start.dtype)
 
     shape = broadcast_shapes(a.shape, b.shape, np.shape(w))
     r = wrap(np.asarray(_apply2(kernel, np.broadcast_to(a, shape), np.broadcast_to(b, shape), None)).astype(x.dtype))
