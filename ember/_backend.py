@@ -26,6 +26,20 @@ def array_namespace(device_type="cpu"):
     )
 
 
+_F16 = np.dtype(np.float16)
+_WIDE = frozenset("dlqiILQ")  # float64 and the integer types wider than float32's 24-bit mantissa
+
+
+def cast(arr, dtype):
+    """arr.astype(dtype), except that float16 is reached through float32 from float64 and wide integers: c10's
+    Half is built from a float, so PyTorch rounds twice there (which differs from NumPy's direct rounding when
+    the float lands on a float16 tie)."""
+    dtype = np.dtype(dtype)
+    if dtype == _F16 and arr.dtype.char in _WIDE:
+        return arr.astype(np.float32).astype(_F16)
+    return arr.astype(dtype)
+
+
 def asarray(x):
     """NumPy ufuncs on 0-d arrays return NumPy scalars; tensors always hold real arrays."""
     return x if type(x) is np.ndarray else np.asarray(x)

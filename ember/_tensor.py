@@ -11,6 +11,7 @@ import copy
 import warnings
 
 from . import _dtype
+from ._backend import cast as _cast_array
 from ._backend import np
 from ._device import CPU, as_device, check_device
 from ._dtype import from_numpy_dtype
@@ -496,10 +497,11 @@ class Tensor:
         if _grad_state.enabled and (self.requires_grad or getattr(src, "requires_grad", False)):
             _check_inplace(self)
             result = _wrap(np.empty(dst.shape, dst.dtype))
-            np.copyto(result._data, src_arr, casting="unsafe")
+            np.copyto(result._data, _cast_array(np.asarray(src_arr), dst.dtype), casting="unsafe")
             record(CopyBackwards(src), (self, src), result)
             return _commit_inplace(self, result)
-        np.copyto(dst, src_arr, casting="unsafe")
+        np.copyto(dst, _cast_array(np.asarray(src_arr), dst.dtype) if dst.dtype == np.float16 else src_arr,
+                   casting="unsafe")
         self._bump_version()
         return self
 
@@ -704,7 +706,7 @@ def _cast(t, dtype):
     arr = t._data
     if arr.dtype.kind == "c" and dtype._category < 3:
         arr = arr.real  # PyTorch discards the imaginary part (with a warning) when casting complex to real
-    out = _wrap(arr.astype(dtype._np))
+    out = _wrap(_cast_array(arr, dtype._np))
     if t.requires_grad and _grad_state.enabled and (out.is_floating_point() or out.is_complex()):
         record(ToCopyBackward0(t._data.dtype), (t,), out)
     return out

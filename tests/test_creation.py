@@ -437,3 +437,20 @@ def test_logspace_bit_for_bit(dtype):
         if dtype == "bfloat16":
             expected, got = expected.float(), got.float()
         np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=f"logspace({a}, {b}, {n}, {base})")
+
+
+# PyTorch builds float16 values from a float (c10::Half(float)): from float64 or Python numbers it rounds twice,
+# which differs from a direct rounding where the float lands on a float16 tie (this value is one)
+@pytest.mark.parametrize("make", [
+    lambda m, v: m.tensor([v], dtype=m.float16), lambda m, v: m.full((1,), v, dtype=m.float16),
+    lambda m, v: m.zeros(1, dtype=m.float16).fill_(v), lambda m, v: m.zeros(1, dtype=m.float16) + v,
+    lambda m, v: m.zeros(1, dtype=m.float16).copy_(m.tensor([v], dtype=m.float64)),
+    lambda m, v: m.tensor([v], dtype=m.float64).half(), lambda m, v: m.tensor([v], dtype=m.float64).to(m.float16),
+    lambda m, v: m.zeros(1, dtype=m.float16).masked_fill(m.tensor([True]), v),
+    lambda m, v: m.where(m.tensor([True]), v, m.zeros(1, dtype=m.float16)),
+    lambda m, v: m.zeros(1, dtype=m.float16).new_full((1,), v), lambda m, v: m.arange(v, v + 1, dtype=m.float16),
+    lambda m, v: m.tensor([16777217], dtype=m.int64).half(),
+])
+def test_float16_from_double_rounds_through_float(make):
+    v = 2.651367109761766
+    assert make(ember, v).item() == make(torch, v).item()

@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .. import _device, _dtype
-from .._backend import np
+from .._backend import cast, np
 from .._device import as_device, check_device
 from .._tensor import FillBackward3, Size, _wrap
 from ..autograd.grad_mode import no_grad
@@ -265,7 +265,7 @@ def _convert(arr, dtype, from_python):
                 raise RuntimeError(f"value cannot be converted to type {dtype._name} without overflow")
     elif arr.dtype.kind == "c" and dtype._category < 3:
         arr = arr.real
-    return arr.astype(target)
+    return cast(arr, target)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -387,7 +387,7 @@ def _filled(fill, size, out, dtype, device, requires_grad, fn):
     elif fill == 0:
         arr = np.zeros(shape, dt)
     else:
-        arr = np.full(shape, _fill_value(fill, dt, dt.name), dt)
+        arr = np.full(shape, cast(np.asarray(_fill_value(fill, dt, dt.name)), dt), dt)
     if out is not None:
         return finish_out(_wrap(arr), out)
     return _finish(arr, requires_grad)
@@ -594,7 +594,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         n = builtins.max(0, math.ceil((end - start) / step))
         # values start + i * step, computed in double as PyTorch's CPU kernel does for float outputs
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
+        arr = cast(start + np.arange(n, dtype=np.float64) * step, dtype._np)
     if out is not None:
         return finish_out(_wrap(arr), out)
     return _finish(arr, requires_grad)

@@ -12,7 +12,7 @@ import math
 import warnings
 
 from .. import _dtype
-from .._backend import np
+from .._backend import cast, np
 from ._common import (
     Node,
     NotImplemented,
@@ -67,7 +67,7 @@ def _scalar_array(value, np_dtype):
         arr = value._data
         if arr.dtype.kind == "c" and np_dtype.kind != "c":
             arr = arr.real
-        return arr.astype(np_dtype)
+        return cast(arr, np_dtype)
     if isinstance(value, np.generic):
         value = value.item()
     kind = np_dtype.kind
@@ -97,10 +97,10 @@ def _scalar_array(value, np_dtype):
             raise _overflow(np_dtype)
         return np.array(value, np_dtype)
     if hi is not None and -hi <= value <= hi:
-        return np.array(value, np_dtype)
+        return cast(np.array(value), np_dtype)
     if hi is not None and math.isfinite(value):
         raise _overflow(np_dtype)
-    return np.array(value).astype(np_dtype)
+    return cast(np.array(value), np_dtype)
 
 
 _LIMITS = {}
@@ -1651,7 +1651,7 @@ def _fill_value(value, np_dtype, op):
         if v.dtype.kind == "c" and np_dtype.kind != "c":
             raise RuntimeError("value cannot be converted to type "
                                f"{_C_TYPE[_dtype.from_numpy_dtype(np_dtype)._name]} without overflow")
-        return v.astype(np_dtype)
+        return cast(v, np_dtype)
     return _scalar_array(value, np_dtype)
 
 

@@ -15,7 +15,7 @@ import math
 import warnings
 
 from .. import _dtype
-from .._backend import np
+from .._backend import cast, np
 from .._dtype import result_dtype, scalar_dtype
 from ..autograd.grad_mode import state as _grad_state
 from ._common import (
@@ -102,7 +102,7 @@ def _scalar_as(value, dt):
     if kind == "b":
         return builtins.bool(value)
     if dt in _HALF_TYPES or kind in "iu":
-        return np.asarray(value).astype(dt)[()]  # the scalar rounded to the result dtype, as PyTorch casts it
+        return cast(np.asarray(value), dt)[()]  # the scalar rounded to the result dtype, as PyTorch casts it
     return value
 
 
