@@ -504,7 +504,7 @@ def test_every_pointwise_name_exists():
 # types read a Python-number (or 0-dim) second operand in float32 rather than rounding it to the half type
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
 @pytest.mark.parametrize("op", ["add_alpha", "sub_alpha", "lerp", "lerp_tensor", "mul", "div", "rdiv", "mul_0d",
-                                "div_", "mul_"])
+                                "div_", "mul_", "addcmul", "addcdiv"])
 def test_scalar_arithmetic_bit_for_bit(dtype, op):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(2000), rng.standard_normal(2000)
@@ -517,7 +517,9 @@ def test_scalar_arithmetic_bit_for_bit(dtype, op):
             r = {"add_alpha": lambda: x.add(y, alpha=v), "sub_alpha": lambda: m.sub(x, y, alpha=v),
                  "lerp": lambda: x.lerp(y, v), "lerp_tensor": lambda: m.lerp(x, y, wt), "mul": lambda: x * v,
                  "div": lambda: x / v, "rdiv": lambda: v / x, "mul_0d": lambda: x * m.tensor(v),
-                 "div_": lambda: x.clone().div_(v), "mul_": lambda: x.clone().mul_(v)}[op]()
+                 "div_": lambda: x.clone().div_(v), "mul_": lambda: x.clone().mul_(v),
+                 "addcmul": lambda: m.addcmul(x, y, wt, value=v),
+                 "addcdiv": lambda: m.addcdiv(x, y, wt + 0.1, value=v)}[op]()
             results.append(r.double().numpy())
         expected, got = results
         if dtype in ("float16", "bfloat16") and op.endswith("alpha"):

@@ -2069,12 +2069,24 @@ def _addc(name, ufunc, input, tensor1, tensor2, value, out):
                            "tensor2), for all dtypes.")
     work = _F32 if dt in _HALF_TYPES else dt
     a, b, c = (t._data.astype(work, copy=False) for t in (input, tensor1, tensor2))
-    scale = _scalar_as(value, np.dtype(dt)) if not isinstance(value, Tensor) else value._data.astype(work)
+    if isinstance(value, Tensor):
+        scale = value._data.astype(work)
+    elif dt in _HALF_TYPES:
+        scale = np.float32(value)  # ATen's opmath: the value in float32, not rounded to the half type
+    else:
+        scale = _scalar_as(value, np.dtype(dt))
     if dt.kind in "iu":
         scale = _int_scalar(int(value), dt)  # value is cast to the integer result type, as PyTorch does
     try:
-        prod = ufunc(b, c)
-        r = a + np.asarray(scale, work) * prod
+        if np.dtype(work).kind == "f":  # ATen's kernels: fma(value * t1, t2, input) and input + (value * t1) / t2
+            scaled = np.asarray(scale, work) * b
+            if name == "addcmul":
+                shape = broadcast_shapes(a.shape, b.shape, c.shape)
+                r = fma(np.broadcast_to(scaled, shape), np.broadcast_to(c, shape), np.broadcast_to(a, shape), work)
+            else:
+                r = a + scaled / c
+        else:
+            r = a + np.asarray(scale, work) * ufunc(b, c)
     except ValueError:
         broadcast_shapes(a.shape, b.shape, c.shape)
         raise
