@@ -88,6 +88,8 @@ _LAZY_NAMES = {
     "compile": "._compile",
     "ctc_loss": ".ops.ctc",
     "vmap": ".func",
+    "UntypedStorage": ".storage",
+    "TypedStorage": ".storage",
     **dict.fromkeys(("norm_except_dim", "_weight_norm", "_weight_norm_interface"), ".nn.utils.weight_norm"),
     **dict.fromkeys(("autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
                      "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",

@@ -156,6 +156,23 @@ class Tensor:
     def data_ptr(self):
         return self._data.__array_interface__["data"][0]
 
+    def untyped_storage(self):
+        """The bytes this tensor and its views share (torch.UntypedStorage; writes go through)."""
+        from .storage import untyped_storage
+
+        return untyped_storage(self)
+
+    def storage(self):
+        """The shared memory as elements of this tensor's dtype (torch.TypedStorage, deprecated by PyTorch)."""
+        from .storage import typed_storage
+
+        return typed_storage(self)
+
+    def is_set_to(self, tensor):
+        from .storage import is_set_to
+
+        return is_set_to(self, tensor)
+
     def is_contiguous(self, memory_format=None):
         return self._data.flags.c_contiguous
 
