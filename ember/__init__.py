@@ -88,6 +88,7 @@ _LAZY_NAMES = {
     "compile": "._compile",
     "ctc_loss": ".ops.ctc",
     "vmap": ".func",
+    "stft": ".ops.fft",
     "UntypedStorage": ".storage",
     "TypedStorage": ".storage",
     **dict.fromkeys(("norm_except_dim", "_weight_norm", "_weight_norm_interface"), ".nn.utils.weight_norm"),

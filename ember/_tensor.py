@@ -168,6 +168,13 @@ class Tensor:
 
         return typed_storage(self)
 
+    def stft(self, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
+             normalized=False, onesided=None, return_complex=None):
+        from .ops.fft import stft
+
+        return stft(self, n_fft, hop_length, win_length, window, center, pad_mode, normalized, onesided,
+                    return_complex)
+
     def is_set_to(self, tensor):
         from .storage import is_set_to
 

@@ -91,3 +91,45 @@ def test_power_spectrum_of_a_sine_peaks_at_its_frequency():
     spectrum = ember.fft.rfft(ember.sin(2 * np.pi * 5 * t)).abs()
     assert int(spectrum.argmax()) == 5
     np.testing.assert_allclose(float(spectrum[5]), 32.0, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:stft with return_complex=False is deprecated")
+@pytest.mark.parametrize("options", [
+    dict(n_fft=16, hop_length=4), dict(n_fft=16), dict(n_fft=16, win_length=10), dict(n_fft=16, center=False),
+    dict(n_fft=16, normalized=True, onesided=False), dict(n_fft=16, return_complex=False),
+    dict(n_fft=8, pad_mode="constant"), dict(n_fft=8, unbatched=True), dict(n_fft=8, complex_input=True)])
+def test_stft(options):
+    options = dict(options)
+    unbatched, complex_input = options.pop("unbatched", False), options.pop("complex_input", False)
+    options.setdefault("return_complex", True)
+    data = sample((100,) if unbatched else (2, 100), "float64")
+
+    def run(m, x):
+        if complex_input:
+            x = x * (1 + 0.5j)
+        window = m.hann_window(options.get("win_length", options["n_fft"]), dtype=m.float64)
+        s = m.stft(x, window=window, **options)
+        return s.abs() if s.is_complex() else s
+
+    compare_grad(run, data, rtol=1e-9, atol=1e-9)
+    assert_same_graphs(lambda m, x: m.stft(x, window=m.hann_window(8, dtype=m.float64), n_fft=8,
+                                           return_complex=True), data)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.stft(m.ones(100), 16, window=m.ones(16)),
+    lambda m: m.stft(m.ones(100), 200, window=m.ones(200), return_complex=True, center=False),
+    lambda m: m.stft(m.ones(100), 16, hop_length=0, window=m.ones(16), return_complex=True),
+    lambda m: m.stft(m.ones(100), 16, win_length=20, window=m.ones(20), return_complex=True),
+    lambda m: m.stft(m.ones(100), 16, window=m.ones(5), return_complex=True),
+])
+def test_stft_errors(call):
+    compare(call, message=True)
+
+
+def test_stft_without_a_window_warns_as_torch():
+    import torch
+
+    for m in (torch, ember):
+        with pytest.warns(UserWarning, match="A window was not provided"):
+            m.stft(m.ones(64), 16, return_complex=True)

@@ -391,3 +391,92 @@ def ifftshift(input, dim=None):
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "fft2", "ifft2", "rfftn", "irfftn",
            "rfft2", "irfft2", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+
+
+# -------------------------------------------------------------------------------------------------------
+# short-time Fourier transform
+
+
+def _stft_prefix(x, n_fft, hop, win, window, normalized, onesided, return_complex):
+    win_desc = "None" if window is None else f"{window.type()}{{{list(window.shape)}}}"
+    side = "None" if onesided is None else int(onesided)
+    return (f"stft({x.type()}{list(x.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, window={win_desc}, "
+            f"normalized={int(normalized)}, onesided={side}, return_complex={int(return_complex)}, "
+            "align_to_window=None) : ")
+
+
+def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
+         normalized=False, onesided=None, return_complex=None):
+    """torch.stft: windowed FFTs of frames hop_length apart, shape (batch?, n_fft // 2 + 1 or n_fft, frames);
+    built as ATen builds it (reflect-padded, as_strided frames, window product, one r2c/c2c FFT, transpose)."""
+    import warnings
+
+    from .nn_misc import pad as pad_fn
+
+    if window is None:
+        warnings.warn("A window was not provided. A rectangular window will be applied,which is known to cause "
+                      "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+                      "recommended to reduce spectral leakage.To suppress this warning and use a rectangular window, "
+                      "explicitly set `window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+    if center:
+        signal_dim = input.dim()
+        pad = n_fft // 2
+        extended = [1] * (3 - signal_dim) + list(input.shape)
+        input = pad_fn(input.view(extended), [pad, pad], pad_mode)
+        input = input.view(input.shape[-signal_dim:])
+    complex_input = input.is_complex() or (window is not None and window.is_complex())
+    hop = n_fft // 4 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    want_complex = complex_input if return_complex is None else return_complex
+    prefix = _stft_prefix(input, n_fft, hop, win, window, normalized, onesided, want_complex)
+    if not want_complex:
+        if return_complex is None:
+            raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
+                               "require that return_complex=True in a future PyTorch release.")
+        warnings.warn("stft with return_complex=False is deprecated. In a future pytorch release, stft will return "
+                      "complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you can "
+                      "still call torch.view_as_real on the complex output to recover the old return format.",
+                      UserWarning, stacklevel=2)
+    if input.dim() not in (1, 2):
+        raise RuntimeError(prefix + "expected a 1D or 2D tensor")
+    x = input.unsqueeze(0) if input.dim() == 1 else input
+    length = x.shape[1]
+    if not 0 < n_fft <= length:
+        raise RuntimeError(prefix + f"expected 0 < n_fft < {length}, but got n_fft={n_fft}")
+    if hop <= 0:
+        raise RuntimeError(prefix + f"expected hop_length > 0, but got hop_length={hop}")
+    if not 0 < win <= n_fft:
+        raise RuntimeError(prefix + f"expected 0 < win_length <= n_fft, but got win_length={win}")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        raise RuntimeError(prefix + f"expected a 1D window tensor of size equal to win_length={win}, but got window "
+                                    f"with size {list(window.shape)}")
+    if window is not None and win < n_fft:  # centred in n_fft zeros
+        full = window.new_zeros(n_fft)
+        full.narrow(0, (n_fft - win) // 2, win).copy_(window)
+        window = full
+    elif window is None and win < n_fft:
+        full = x.new_zeros(n_fft, dtype=x.dtype if not x.is_complex() else None)
+        full.narrow(0, (n_fft - win) // 2, win).fill_(1)
+        window = full
+    frames = 1 + (length - n_fft) // hop
+    stride = x.stride()
+    x = x.as_strided((x.shape[0], frames, n_fft), (stride[0], hop * stride[1], stride[1]))
+    if window is not None:
+        x = x.mul(window)
+    side = not x.is_complex() if onesided is None else onesided
+    norm = _BY_ROOT_N if normalized else _NONE
+    if x.is_complex():
+        out = _fft_c2c(x, (2,), norm, True)
+    else:
+        out = _fft_r2c(x, (2,), norm, side)
+    out = out.transpose_(1, 2)
+    if input.dim() == 1:
+        out = out.squeeze_(0)
+    if not want_complex:
+        from .shape import view_as_real
+
+        return view_as_real(out)
+    return out
+
+
+__all__.append("stft")
