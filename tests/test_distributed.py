@@ -84,9 +84,10 @@ def test_launcher_a_raising_rank_stops_the_job_quickly():
     _mpiexec()
     start = time.monotonic()
     proc = _run([sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2", "tests/dist/fail.py"],
-                timeout=30)
-    assert proc.returncode != 0
-    assert time.monotonic() - start < 20  # rank 0 was waiting in an all_reduce, and was stopped
+                timeout=60)
+    assert proc.returncode != 0, proc.stderr
+    # rank 0 was waiting in an all_reduce, and was stopped (the margin is for a loaded 2-core CI machine)
+    assert time.monotonic() - start < 45
     assert "rank 1 fails on purpose" in proc.stderr
     assert "embrun: the job failed" in proc.stderr
 
@@ -94,8 +95,8 @@ def test_launcher_a_raising_rank_stops_the_job_quickly():
 @pytest.mark.dist
 def test_mpiexec_a_raising_rank_stops_the_job_quickly():
     start = time.monotonic()
-    proc = _mpi2("fail.py", timeout=30)
-    assert proc.returncode != 0 and time.monotonic() - start < 20
+    proc = _mpi2("fail.py", timeout=60)
+    assert proc.returncode != 0 and time.monotonic() - start < 45, proc.stderr
     assert "rank 1 fails on purpose" in proc.stderr
 
 
