@@ -40,7 +40,26 @@ def _text(values, info):
     return " " + "\n ".join(str(v) for v in values) + "\n" + info
 
 
-class UntypedStorage:
+class _CPUStorage:
+    """What every ember storage answers the same way: CPU memory, never shared between processes or pinned."""
+
+    device = _CPU
+    is_cuda = False
+
+    def cpu(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    def is_pinned(self, device="cuda"):
+        return False
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+
+class UntypedStorage(_CPUStorage):
     """Bytes of CPU memory (torch.UntypedStorage)."""
 
     def __init__(self, size=0, *, device=None):
@@ -52,9 +71,6 @@ class UntypedStorage:
             self._bytes = size
         else:
             self._bytes = np.zeros(int(size), np.uint8)
-
-    device = _CPU
-    is_cuda = False
 
     def data_ptr(self):
         return self._bytes.__array_interface__["data"][0]
@@ -79,9 +95,6 @@ class UntypedStorage:
     def __setitem__(self, index, value):
         self._bytes[index] = value
 
-    def __iter__(self):
-        return iter(self.tolist())
-
     def tolist(self):
         return self._bytes.tolist()
 
@@ -99,17 +112,8 @@ class UntypedStorage:
     def clone(self):
         return UntypedStorage(self._bytes.copy())
 
-    def cpu(self):
-        return self
-
     def untyped(self):
         return self
-
-    def is_shared(self):
-        return False
-
-    def is_pinned(self, device="cuda"):
-        return False
 
     def __str__(self):
         return _text(self.tolist(), f"[torch.storage.UntypedStorage(device=cpu) of size {len(self)}]")
@@ -117,11 +121,8 @@ class UntypedStorage:
     __repr__ = __str__
 
 
-class TypedStorage:
+class TypedStorage(_CPUStorage):
     """A storage seen as elements of one dtype (torch.TypedStorage; PyTorch deprecates it for UntypedStorage)."""
-
-    is_cuda = False
-    device = _CPU
 
     def __init__(self, *args, dtype=None, device=None, wrap_storage=None, _internal=False):
         if not _internal:
@@ -173,9 +174,6 @@ class TypedStorage:
     def __setitem__(self, index, value):
         self._values()[index] = value
 
-    def __iter__(self):
-        return iter(self.tolist())
-
     def tolist(self):
         values = self._values()
         return values.astype(np.float32).tolist() if self.dtype is _dtype.bfloat16 else values.tolist()
@@ -183,15 +181,6 @@ class TypedStorage:
     def fill_(self, value):
         self._values()[...] = value
         return self
-
-    def cpu(self):
-        return self
-
-    def is_shared(self):
-        return False
-
-    def is_pinned(self, device="cuda"):
-        return False
 
     def __str__(self):
         _warn_typed_storage_removal()
