@@ -89,6 +89,7 @@ _LAZY_NAMES = {
     "ctc_loss": ".ops.ctc",
     "vmap": ".func",
     "stft": ".ops.fft",
+    "istft": ".ops.fft",
     "UntypedStorage": ".storage",
     "TypedStorage": ".storage",
     **dict.fromkeys(("norm_except_dim", "_weight_norm", "_weight_norm_interface"), ".nn.utils.weight_norm"),

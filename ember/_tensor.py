@@ -175,6 +175,13 @@ class Tensor:
         return stft(self, n_fft, hop_length, win_length, window, center, pad_mode, normalized, onesided,
                     return_complex)
 
+    def istft(self, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
+              onesided=None, length=None, return_complex=False):
+        from .ops.fft import istft
+
+        return istft(self, n_fft, hop_length, win_length, window, center, normalized, onesided, length,
+                     return_complex)
+
     def is_set_to(self, tensor):
         from .storage import is_set_to
 

@@ -133,3 +133,35 @@ def test_stft_without_a_window_warns_as_torch():
     for m in (torch, ember):
         with pytest.warns(UserWarning, match="A window was not provided"):
             m.stft(m.ones(64), 16, return_complex=True)
+
+
+@pytest.mark.filterwarnings("ignore:The length of signal is shorter")
+@pytest.mark.filterwarnings("ignore:A window was not provided")
+@pytest.mark.parametrize("options", [dict(), dict(length=90), dict(length=120), dict(normalized=True),
+                                     dict(unbatched=True), dict(win_length=10), dict(rectangular=True)])
+def test_istft_inverts_stft_as_torch(options):
+    options = dict(options)
+    unbatched, rectangular = options.pop("unbatched", False), options.pop("rectangular", False)
+    win = options.pop("win_length", 16)
+    signal = sample((100,) if unbatched else (2, 100), "float64")
+
+    def run(m, x):
+        window = None if rectangular else m.hann_window(win, dtype=m.float64)
+        spectrum = m.stft(x, 16, hop_length=4, win_length=win, window=window, return_complex=True)
+        return m.istft(spectrum, 16, hop_length=4, win_length=win, window=window, **options)
+
+    compare_grad(run, signal, rtol=1e-9, atol=1e-9)
+    if not options:
+        out = run(ember, ember.tensor(signal))
+        np.testing.assert_allclose(out.detach().numpy(), signal, atol=1e-12)  # the round trip is the identity
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, s: m.istft(s.real, 16),
+    lambda m, s: m.istft(s, 14, window=m.ones(14)),
+    lambda m, s: m.istft(s, 16, hop_length=20, window=m.ones(16)),
+    lambda m, s: m.istft(s, 16, window=m.ones(5)),
+    lambda m, s: m.istft(s, 16, hop_length=2, window=m.hann_window(16), center=False),
+])
+def test_istft_errors(call):
+    compare(lambda m: call(m, m.stft(m.ones(100), 16, window=m.hann_window(16), return_complex=True)))

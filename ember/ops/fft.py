@@ -480,3 +480,117 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
 
 
 __all__.append("stft")
+
+
+class UnfoldBackwardBackward0(Node):
+    """The node of ATen's unfold_backward (overlap-add): its gradient is the unfold of the incoming one."""
+
+    def __init__(self, dim, size, step):
+        self.dim, self.size, self.step = dim, size, step
+
+    def backward(self, grad):
+        return grad.unfold(self.dim, self.size, self.step)
+
+
+def _unfold_backward(frames, input_sizes, dim, size, step):
+    """ATen's unfold_backward for frames (..., n_frames, size) along `dim` (here the last signal dim): the
+    frames added back at multiples of `step` into a zero signal of `input_sizes`."""
+    f = frames._data
+    out = np.zeros(tuple(input_sizes), f.dtype)
+    moved = np.moveaxis(out, dim, -1)
+    for i in range(f.shape[dim]):
+        moved[..., i * step:i * step + size] += np.take(f, i, axis=dim)
+    result = wrap(out)
+    if needs_grad(frames):
+        record(UnfoldBackwardBackward0(dim, size, step), (frames,), result)
+    return result
+
+
+def _istft_prefix(x, n_fft, hop, win, window, center, normalized, onesided, length, return_complex):
+    labels = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    kind = labels.get(str(x.dtype).removeprefix("torch."), str(x.dtype))
+    win_desc = "None" if window is None else f"{window.type()}{{{list(window.shape)}}}"
+    side = "None" if onesided is None else int(onesided)
+    return (f"istft(CPU{kind}Type{list(x.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, "
+            f"window={win_desc}, center={int(center)}, normalized={int(normalized)}, onesided={side}, "
+            f"length={length}, return_complex={int(return_complex)}) ")
+
+
+def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
+          onesided=None, length=None, return_complex=False):
+    """torch.istft: the inverse of stft by overlap-add, divided by the summed squared window (built as ATen's:
+    c2r or c2c inverse FFT of each frame, window product, unfold_backward, trim, divide)."""
+    import warnings
+
+    from .nn_misc import pad as pad_fn
+    from .shape import view_as_complex, view_as_real
+
+    hop = n_fft // 4 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    if not input.is_complex():
+        raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
+                           "return_complex=True.")
+    prefix = _istft_prefix(input, n_fft, hop, win, window, center, normalized, onesided, length, return_complex)
+    x = view_as_real(input.resolve_conj() if hasattr(input, "resolve_conj") else input)
+    if x.numel() == 0:
+        raise RuntimeError(prefix + ": istft input tensor cannot be empty")
+    if x.dim() not in (3, 4):
+        raise RuntimeError(prefix + f": expected a tensor with 2 or 3 dimensions of complex, but got "
+                                    f"{x.dim() - 1}")
+    n_frames, fft_size = x.shape[-2], x.shape[-3]
+    expected_len = n_fft + hop * (n_frames - 1)
+    side = fft_size != n_fft if onesided is None else onesided
+    if side and n_fft // 2 + 1 != fft_size:
+        raise RuntimeError(prefix + ": expected the frequency dimension (3rd to the last) of the input tensor to "
+                                    f"match n_fft / 2 + 1 when onesided=True, but got {fft_size}")
+    if not side and n_fft != fft_size:
+        raise RuntimeError(prefix + ": expected the frequency dimension (3rd to the last) of the input tensor to "
+                                    f"match n_fft when onesided=False, but got {fft_size}")
+    if not 0 < hop <= win:
+        raise RuntimeError(prefix + ": expected 0 < hop_length <= win_length")
+    if not 0 < win <= n_fft:
+        raise RuntimeError(prefix + ": expected 0 < win_length <= n_fft")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        raise RuntimeError(prefix + ": Invalid window shape. window has to be 1D and length of `win_length`")
+    window_full = window if window is not None else x.new_ones(win)
+    if win != n_fft:  # centred in zeros
+        left = (n_fft - win) // 2
+        window_full = pad_fn(window_full, [left, n_fft - win - left])
+    unbatched = x.dim() == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    frames = view_as_complex(x.transpose(1, 2))  # (channel, n_frames, fft_size)
+    norm = _BY_ROOT_N if normalized else _BY_N
+    if return_complex:
+        if side:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        frames = _fft_c2c(frames, (2,), norm, False)
+    else:
+        if window is not None and window.is_complex():
+            raise RuntimeError("Complex windows are incompatible with return_complex=False")
+        if not side:
+            frames = frames.narrow(-1, 0, n_fft // 2 + 1)
+        frames = _fft_c2r(frames, (2,), norm, n_fft)
+    y = _unfold_backward(frames * window_full.view(1, 1, n_fft), (frames.shape[0], expected_len), 1, n_fft, hop)
+    with_envelope = window_full.detach().pow(2).expand(1, n_frames, n_fft)
+    envelope = _unfold_backward(with_envelope, (1, expected_len), 1, n_fft, hop)
+    start = n_fft // 2 if center else 0
+    if length is not None:
+        end = start + length
+    else:
+        end = -(n_fft // 2) if center else expected_len
+    y = y[:, start:end]
+    envelope = envelope[:, start:end]
+    if bool((envelope.abs().min() < 1e-11).item()):
+        raise RuntimeError(prefix + "window overlap add min: 1\n[ CPUBoolType{} ]")
+    y = y / envelope
+    if unbatched:
+        y = y.squeeze(0)
+    if end > expected_len:
+        warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with zeros "
+                      "in the tail. Please check your center and hop_length settings.", UserWarning, stacklevel=2)
+        y = pad_fn(y, [0, end - expected_len])
+    return y
+
+
+__all__.append("istft")
