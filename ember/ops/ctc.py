@@ -115,7 +115,7 @@ class CtcLossBackward0(Node):
         self.problem = self.log_alpha = None
 
 
-def _lengths(values, name):
+def _lengths(values):
     if isinstance(values, Tensor):
         return values._data.astype(np.int64).reshape(-1)
     return np.asarray(list(values), np.int64).reshape(-1)
@@ -131,8 +131,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     batched = log_probs.dim() == 3
     lp = log_probs if batched else log_probs.unsqueeze(1)
     T, n, C = lp.shape
-    in_lens = _lengths(input_lengths, "input_lengths")
-    tg_lens = _lengths(target_lengths, "target_lengths")
+    in_lens = _lengths(input_lengths)
+    tg_lens = _lengths(target_lengths)
     if not 0 <= blank < C:
         raise RuntimeError("blank must be in label range")
     if len(in_lens) != n:

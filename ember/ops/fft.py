@@ -138,16 +138,12 @@ def _promote(x, name, require_complex=False):
     if dt.is_complex:
         return x
     if dt in (_dtype.float16, _dtype.bfloat16):
-        raise RuntimeError(f"Unsupported dtype {_dtype_label(dt)}")
+        raise RuntimeError(f"Unsupported dtype {dt.scalar_type_name}")
     if not dt.is_floating_point:  # integers and bool compute in the default float type
         x = x.to(_dtype.get_default_dtype())
     if require_complex:
         x = x.to(_dtype.complex128 if x.dtype == _dtype.float64 else _dtype.complex64)
     return x
-
-
-def _dtype_label(dt):
-    return {"float16": "Half", "bfloat16": "BFloat16"}.get(str(dt).removeprefix("torch."), str(dt))
 
 
 def _resize(x, dims, sizes):
@@ -185,7 +181,7 @@ def _scalar_dim_error():
 
 def _r2c(name, x, n, dim, norm, forward, onesided):
     if isinstance(x, Tensor) and x.is_complex():
-        raise RuntimeError(f"{name} expects a real input tensor, but got {_complex_label(x.dtype)}")
+        raise RuntimeError(f"{name} expects a real input tensor, but got {x.dtype.scalar_type_name}")
     x = _promote(x, name)
     d, size = _one_dim(x, n, dim)
     _check_n(size)
@@ -193,10 +189,6 @@ def _r2c(name, x, n, dim, norm, forward, onesided):
         x = _resize(x, [d], [size])
     out = _fft_r2c(x, (d,), _norm_mode(norm, forward), onesided)
     return out if forward else out.conj()
-
-
-def _complex_label(dt):
-    return {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(str(dt).removeprefix("torch."), str(dt))
 
 
 def _c2c(name, x, n, dim, norm, forward):
@@ -323,7 +315,7 @@ def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     _no_out(out)
     if isinstance(input, Tensor) and input.is_complex():
-        raise RuntimeError(f"rfftn expects a real-valued input tensor, but got {_complex_label(input.dtype)}")
+        raise RuntimeError(f"rfftn expects a real-valued input tensor, but got {input.dtype.scalar_type_name}")
     x = _promote(input, "rfftn")
     sizes, dims = _shape_and_dims(x, s, dim, "rfftn")
     if not dims:
@@ -507,8 +499,7 @@ def _unfold_backward(frames, input_sizes, dim, size, step):
 
 
 def _istft_prefix(x, n_fft, hop, win, window, center, normalized, onesided, length, return_complex):
-    labels = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-    kind = labels.get(str(x.dtype).removeprefix("torch."), str(x.dtype))
+    kind = x.dtype.scalar_type_name
     win_desc = "None" if window is None else f"{window.type()}{{{list(window.shape)}}}"
     side = "None" if onesided is None else int(onesided)
     return (f"istft(CPU{kind}Type{list(x.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, "
