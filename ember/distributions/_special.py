@@ -76,26 +76,34 @@ def _gammaincc(a, x):
     return out
 
 
-class Igamma(ember.autograd.Function):
-    @staticmethod
-    def forward(ctx, a, x):
-        ctx.save_for_backward(a, x)
-        dtype = ember.promote_types(a.dtype, x.dtype)
-        return ember.from_numpy(_gammainc(a.detach().numpy(), x.detach().numpy())).to(dtype)
+def _regularized_gamma_op(name, values, sign):
+    """An autograd Function computing `values(a, x)` (P or Q) whose gradient flows to x only, as PyTorch's
+    igamma/igammac: d/dx = sign * x^(a-1) e^-x / Gamma(a); its node carries ATen's name."""
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, x = ctx.saved_tensors
-        if ctx.needs_input_grad[0]:
-            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
-        an, xn = np.broadcast_arrays(a.detach().numpy().astype(np.float64), x.detach().numpy().astype(np.float64))
-        density = np.exp(_log_prefactor(an, xn)) / xn  # d P(a, x) / dx = x^(a-1) e^-x / Gamma(a)
-        grad_x = grad * ember.from_numpy(density).to(grad.dtype)
-        return None, grad_x.sum_to_size(tuple(x.shape))
+    class RegularizedGamma(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, x):
+            ctx.save_for_backward(a, x)
+            dtype = ember.promote_types(a.dtype, x.dtype)
+            return ember.from_numpy(values(a.detach().numpy(), x.detach().numpy())).to(dtype)
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, x = ctx.saved_tensors
+            if ctx.needs_input_grad[0]:
+                raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+            an, xn = np.broadcast_arrays(a.detach().numpy().astype(np.float64),
+                                         x.detach().numpy().astype(np.float64))
+            density = np.exp(_log_prefactor(an, xn)) / xn
+            grad_x = (grad if sign > 0 else -grad) * ember.from_numpy(density).to(grad.dtype)
+            return None, grad_x.sum_to_size(tuple(x.shape))
+
+    RegularizedGamma._backward_cls.__name__ = RegularizedGamma._backward_cls.__qualname__ = \
+        f"{name.capitalize()}Backward0"
+    return RegularizedGamma
 
 
-# a native ATen op in PyTorch: its graph node carries ATen's name
-Igamma._backward_cls.__name__ = Igamma._backward_cls.__qualname__ = "IgammaBackward0"
+Igamma = _regularized_gamma_op("igamma", _gammainc, 1)
 
 
 def gammainc(a, x):
@@ -103,24 +111,7 @@ def gammainc(a, x):
     return Igamma.apply(a, x)
 
 
-class Igammac(ember.autograd.Function):
-    @staticmethod
-    def forward(ctx, a, x):
-        ctx.save_for_backward(a, x)
-        dtype = ember.promote_types(a.dtype, x.dtype)
-        return ember.from_numpy(_gammaincc(a.detach().numpy(), x.detach().numpy())).to(dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, x = ctx.saved_tensors
-        if ctx.needs_input_grad[0]:
-            raise NotImplementedError("the derivative for 'igammac: input' is not implemented.")
-        an, xn = np.broadcast_arrays(a.detach().numpy().astype(np.float64), x.detach().numpy().astype(np.float64))
-        density = np.exp(_log_prefactor(an, xn)) / xn
-        return None, (-grad * ember.from_numpy(density).to(grad.dtype)).sum_to_size(tuple(x.shape))
-
-
-Igammac._backward_cls.__name__ = Igammac._backward_cls.__qualname__ = "IgammacBackward0"
+Igammac = _regularized_gamma_op("igammac", _gammaincc, -1)
 
 
 def gammaincc(a, x):

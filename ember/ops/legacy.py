@@ -169,14 +169,11 @@ def igammac(input, other):
     return gammaincc(input, other)
 
 
-_TENSOR_TYPES = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
-                 "BFloat16Tensor": "bfloat16"}
-
-
 def set_default_tensor_type(t):
     """Deprecated in PyTorch 2.1: sets the default floating dtype (CUDA tensor types raise as on a CPU-only
     build)."""
     from .. import _dtype
+    from .._tensor import _TYPE_BY_NAME
 
     warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
                   "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning,
@@ -184,7 +181,7 @@ def set_default_tensor_type(t):
     name = t if isinstance(t, str) else f"torch.{getattr(t, '__name__', t)}"
     if name.startswith("torch.cuda."):
         raise TypeError(f"type {name} not available. Torch not compiled with CUDA enabled.")
-    short = name.removeprefix("torch.")
-    if short not in _TENSOR_TYPES:
+    dtype = _TYPE_BY_NAME.get(name)
+    if dtype is None or not dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
-    _dtype.set_default_dtype(getattr(_dtype, _TENSOR_TYPES[short]))
+    _dtype.set_default_dtype(dtype)
