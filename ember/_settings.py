@@ -39,7 +39,6 @@ class _State:
     deterministic = False
     deterministic_warn_only = False
     matmul_precision = "highest"
-    default_device = None  # a torch.device, or None for the CPU default
     warn_always = False
     flush_denormal = False
 
@@ -150,16 +149,17 @@ def set_default_device(device):
     """The device factory functions use when given none. Only the CPU has a backend: a CUDA default is accepted
     (as a CPU-only PyTorch build accepts it) and fails when a tensor is created or the default is read."""
     if device is None:
-        state.default_device = _device_module.default_device = None
+        _device_module.default_device = None
         return
     if isinstance(device, int) and not isinstance(device, bool):
         raise RuntimeError("Cannot access accelerator device when none is available.")
     d = _device_cls(device)
-    state.default_device = _device_module.default_device = None if d.type == "cpu" and d.index is None else d
+    # kept where check_device reads it on every tensor creation
+    _device_module.default_device = None if d.type == "cpu" and d.index is None else d
 
 
 def get_default_device():
-    d = state.default_device
+    d = _device_module.default_device
     if d is None:
         return _device_cls("cpu")
     if d.type == "cuda" and d.index is None:  # PyTorch asks the device for its current index here

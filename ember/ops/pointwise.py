@@ -945,6 +945,13 @@ class AddcdivBackward0(AddcmulBackward0):
 
 def _scaled(input, other, alpha):
     """other * alpha, with PyTorch's checks on alpha's type."""
+    _check_alpha(input, other, alpha)
+    # computed without recording: the node of the op that uses it carries alpha
+    return _binary(np.multiply, other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
+def _check_alpha(input, other, alpha):
+    """PyTorch's checks on the type of add/sub's alpha."""
     kind = promote_operands(input, other)._category
     if kind < 2 and isinstance(alpha, (float, complex)) or kind < 3 and isinstance(alpha, complex):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
@@ -952,8 +959,6 @@ def _scaled(input, other, alpha):
                            "number.")
     if kind and type(alpha) is builtins.bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    # computed without recording: the node of the op that uses it carries alpha
-    return _binary(np.multiply, other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def _fused_alpha(ufunc, input, other, alpha):
@@ -964,7 +969,7 @@ def _fused_alpha(ufunc, input, other, alpha):
     x, y, dt = _operands(input, other)
     if dt.kind != "f" and dt not in _HALF_TYPES:
         return None
-    _scaled(input, other, alpha)  # PyTorch's checks on alpha's type (the product itself is not used)
+    _check_alpha(input, other, alpha)
     if dt == np.float64:
         a = float(alpha)
     else:
