@@ -766,6 +766,23 @@ def _finish(tensor, back):
     return finish
 
 
+def _check_root_list(pg, is_root, tensors, tensor, op, kind, role):
+    """gather's and scatter's checks of the root's list (`kind` "output"/"input", the root's `role`
+    "destination"/"source"), with PyTorch's messages: required on the root, refused elsewhere."""
+    name = f"{op}_list"
+    if is_root:
+        if not tensors:
+            raise ValueError(f"Argument ``{name}`` must be specified on {role} rank.")
+        _check_list(tensors, name)
+        if len(tensors) != pg.size():
+            raise RuntimeError(f"ProcessGroupMPI::{op}: Incorrect {kind} list size {len(tensors)}. "
+                               f"{kind.capitalize()} list size should be {pg.size()}, same as size of the process "
+                               "group.")
+        _same_as(tensors, tensor, op)
+    elif tensors:
+        raise ValueError(f"Argument ``{name}`` must NOT be specified on non-{role} ranks.")
+
+
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Gather every rank's `tensor` into `gather_list` on rank `dst`."""
     _check_tensor(tensor)
@@ -774,16 +791,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
         return None
     root = _peer(pg, dst, group_dst, "dst", "gather")
     is_root = pg.rank() == root
-    if is_root:
-        if not gather_list:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-        _check_list(gather_list, "gather_list")
-        if len(gather_list) != pg.size():
-            raise RuntimeError(f"ProcessGroupMPI::gather: Incorrect output list size {len(gather_list)}. Output "
-                               f"list size should be {pg.size()}, same as size of the process group.")
-        _same_as(gather_list, tensor, "gather")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
+    _check_root_list(pg, is_root, gather_list, tensor, "gather", "output", "destination")
     _check_same(pg, "gather", [tensor._data])
     send = _bytes_of(tensor._data)
     if is_root:
@@ -801,16 +809,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
         return None
     root = _peer(pg, src, group_src, "src", "scatter")
     is_root = pg.rank() == root
-    if is_root:
-        if not scatter_list:
-            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-        _check_list(scatter_list, "scatter_list")
-        if len(scatter_list) != pg.size():
-            raise RuntimeError(f"ProcessGroupMPI::scatter: Incorrect input list size {len(scatter_list)}. Input "
-                               f"list size should be {pg.size()}, same as size of the process group.")
-        _same_as(scatter_list, tensor, "scatter")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+    _check_root_list(pg, is_root, scatter_list, tensor, "scatter", "input", "source")
     _check_same(pg, "scatter", [tensor._data])
     buf, back = _bytes_out(tensor._data)
     send = np.concatenate([_bytes_of(t._data) for t in scatter_list]) if is_root else None
