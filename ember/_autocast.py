@@ -31,8 +31,6 @@ def clear_cache():
 
 def _cast(value, target):
     if not isinstance(value, Tensor):
-        if isinstance(value, (list, tuple)) and value and isinstance(value[0], Tensor):
-            return type(value)(_cast(v, target) for v in value)
         return value
     dt = value.dtype
     if dt is target or not dt.is_floating_point or dt is _dtype.float64:
