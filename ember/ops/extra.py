@@ -126,11 +126,7 @@ def is_inference(input):
 
 @method()
 def is_nonzero(input):
-    n = input._data.size
-    if n != 1:
-        raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if n == 0 else
-                           "Boolean value of Tensor with more than one value is ambiguous")
-    return builtins.bool(input._data.reshape(()) != 0)
+    return builtins.bool(input)  # Tensor.__bool__: torch's checks and messages
 
 
 def typename(obj, /):
