@@ -5,6 +5,7 @@ public entries for samplers and special functions that live with ember.distribut
 import warnings
 
 from .._backend import np
+from ..autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401 - torch.X too
 from ._common import Tensor, method, prepare_inplace, wrap
 
 __all__ = ["solve", "lstsq", "eig", "symeig", "matrix_rank", "from_dlpack", "is_anomaly_enabled",
@@ -121,18 +122,6 @@ Tensor.__dlpack_device__ = _dlpack_device
 
 # -------------------------------------------------------------------------------------------------------
 # small entries
-
-
-def is_anomaly_enabled():
-    from ..autograd.grad_mode import state
-
-    return bool(state.anomaly)
-
-
-def is_anomaly_check_nan_enabled():
-    from ..autograd.grad_mode import state
-
-    return bool(state.anomaly_check_nan)
 
 
 def set_anomaly_enabled(enabled, check_nan=True):
